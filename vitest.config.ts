@@ -15,6 +15,7 @@ const STRICT_SUITES = [
   'test/e2e/rollout/**/*.test.ts',
   'test/e2e/platform/**/*.test.ts',
   'test/e2e/plan/uc-faults.test.ts',
+  'test/e2e/plan/live-gates.test.ts',
 ];
 
 export default defineConfig({

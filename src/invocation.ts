@@ -48,6 +48,14 @@ export interface PlanInvocation extends ConfigCommand {
   /** text: every gate with its message and measured values. */
   readonly verbose?: boolean;
   readonly timeouts?: Timeouts;
+  /** Only this shard of the models (`--shard 2/4`, a GitHub Actions matrix leg); null: all. */
+  readonly shard?: Shard | null;
+}
+
+/** One of `count` deterministic parts of a release (src/run/shard.ts); `index` is 1-based. */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
 }
 
 export interface PromoteInvocation extends ConfigCommand {
@@ -64,6 +72,10 @@ export interface PromoteInvocation extends ConfigCommand {
   /** text: the gates of every target, not only of those that do not simply pass. */
   readonly verbose?: boolean;
   readonly timeouts?: Timeouts;
+  /** Targets applied at once (--parallel-targets; MLOPS_GATE_PARALLEL_TARGETS; default 4); null: the environment's or the default. */
+  readonly parallelTargets?: number | null;
+  /** Only this shard of the models (`--shard 2/4`); null: all. */
+  readonly shard?: Shard | null;
 }
 
 export interface RollbackInvocation extends ConfigCommand {
@@ -118,6 +130,18 @@ export interface DoctorInvocation extends ConfigCommand {
   readonly probeWrites: string | null;
 }
 
+/** `merge-results`: the result files of a release's matrix legs → one result, summary and exit code. */
+export interface MergeResultsInvocation {
+  readonly command: 'merge-results';
+  /** Result JSON files, or directories whose `*.json` files are read. */
+  readonly files: readonly string[];
+  readonly format: OutputFormat;
+  readonly resultPath: string | null;
+  readonly failOn: FailOn;
+  /** Order the targets as this config lists them (else: the legs' order). */
+  readonly orderConfig: string | null;
+}
+
 export interface BumpInvocation extends ConfigCommand {
   readonly command: 'bump';
   /** Registered model name, as the registry event names it. */
@@ -134,6 +158,7 @@ export type Invocation =
   | RelayInvocation
   | BumpInvocation
   | DoctorInvocation
+  | MergeResultsInvocation
   | { readonly command: 'demo'; readonly format: OutputFormat }
   | { readonly command: 'help'; readonly topic: string | null }
   | { readonly command: 'version' };
@@ -151,10 +176,11 @@ export const planInvocation = (configPath: string, overrides: Partial<Omit<PlanI
   failOn: 'fail',
   verbose: false,
   timeouts: NO_TIMEOUTS,
+  shard: null,
   ...overrides,
 });
 
-export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
+export const COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor', 'merge-results', 'emulator', 'relay', 'bump', 'demo', 'help', 'version'] as const;
 
 const CHOICES = OUTPUT_FORMATS.join('|');
 
@@ -164,15 +190,17 @@ Usage:
   mlops-gate validate [--config mlops.yml] [--format text|json] [--strict]
   mlops-gate plan     [--config mlops.yml] [--format ${CHOICES}] [--model M]... [--to ENV]
                       [--evidence FILE] [--save-evidence FILE] [--result FILE] [--fail-on fail|warn] [--verbose]
-                      [--request-timeout 20s] [--deadline 10m]
+                      [--request-timeout 20s] [--deadline 10m] [--shard I/N]
   mlops-gate promote  [--config mlops.yml] [--model M]... [--to ENV] [--expect-plan HASH|RESULT.json]
                       [--dry-run] [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--verbose]
-                      [--request-timeout 20s] [--deadline DURATION]
+                      [--request-timeout 20s] [--deadline DURATION] [--parallel-targets 4] [--shard I/N]
   mlops-gate rollback [--config mlops.yml] --model M --env ENV [--to-version V] [--dry-run]
                       [--format ${CHOICES}] [--result FILE] [--request-timeout 20s] [--deadline DURATION]
   mlops-gate doctor   [--config mlops.yml] [--env ENV] [--probe-writes CATALOG.SCHEMA] [--format ${DOCTOR_FORMAT_NAMES.join('|')}]
                       (checks every environment against the real workspace or server; run it once before
                        the first promotion. Read-only unless --probe-writes, which cleans up after itself)
+  mlops-gate merge-results [--format ${CHOICES}] [--result FILE] [--fail-on fail|warn] [--config mlops.yml] FILE|DIR...
+                      (the result files of a release's matrix legs, --shard I/N, as one result and exit code)
   mlops-gate emulator [--port 8787] [--host 127.0.0.1] [--state FILE] [--seed FILE|demo]
   mlops-gate relay    [--port 8788] [--host 127.0.0.1] [--path /mlflow-webhook] [--github-repo OWNER/NAME]
                       [--secret-env MLOPS_GATE_RELAY_SECRET] [--token-env GITHUB_TOKEN] [--event-type T]
@@ -215,6 +243,7 @@ const TARGET_OPTIONS = {
   verbose: { type: 'boolean' },
   'request-timeout': { type: 'string' },
   deadline: { type: 'string' },
+  shard: { type: 'string' },
 } as const;
 
 type ParsedValues = Readonly<Record<string, string | boolean | string[] | undefined>>;
@@ -229,7 +258,29 @@ const targetValues = (v: ParsedValues) => ({
   failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
   verbose: v.verbose === true,
   timeouts: timeoutsOf(v),
+  shard: parseShard('--shard', str(v.shard)),
 });
+
+/** `2/4` → the second of four shards; anything else is a usage error naming where it came from. */
+export function parseShard(where: string, value: string | undefined): Shard | null {
+  if (value === undefined || value.trim() === '') return null;
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || count > 256 || index < 1 || index > count) {
+    throw new UsageError(`${where} must be I/N with 1 ≤ I ≤ N ≤ 256, e.g. 2/4 for the second of four matrix legs (got "${value}")`);
+  }
+  return { index, count };
+}
+
+/** `--parallel-targets` (or MLOPS_GATE_PARALLEL_TARGETS): an integer 1..64. */
+export function parseParallelTargets(where: string, value: string | undefined): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const v = value.trim();
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < 1 || n > 64) throw new UsageError(`${where} must be an integer 1..64: how many targets a release applies at once (got "${value}")`);
+  return n;
+}
 
 /** `30`, `30s`, `10m`, `1h30m` → seconds; anything else is a usage error naming the flag. */
 const seconds = (flag: string, value: string | undefined): number | null => {
@@ -324,12 +375,14 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         ...TARGET_OPTIONS,
         'expect-plan': { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'parallel-targets': { type: 'string' },
       });
       return {
         command,
         ...targetValues(v),
         expectPlan: str(v['expect-plan']) ?? null,
         dryRun: v['dry-run'] === true,
+        parallelTargets: parseParallelTargets('--parallel-targets', str(v['parallel-targets'])),
       };
     }
     case 'rollback': {
@@ -376,6 +429,29 @@ export function parseCliArgs(argv: readonly string[]): Invocation {
         format: oneOf('format', str(v.format), DOCTOR_FORMAT_NAMES, 'text'),
         env: str(v.env) ?? null,
         probeWrites,
+      };
+    }
+    case 'merge-results': {
+      let parsed: ReturnType<typeof parseArgs>;
+      try {
+        parsed = parseArgs({
+          args: [...rest],
+          options: { format: { type: 'string', short: 'f' }, result: { type: 'string' }, 'fail-on': { type: 'string' }, config: { type: 'string', short: 'c' } },
+          allowPositionals: true,
+          strict: true,
+        });
+      } catch (e) {
+        throw new UsageError(`merge-results: ${(e as Error).message}; see mlops-gate merge-results --help`);
+      }
+      const v = parsed.values as ParsedValues;
+      if (parsed.positionals.length === 0) throw new UsageError('merge-results: name the result files (or their directory) of the matrix legs, e.g. mlops-gate merge-results results/');
+      return {
+        command,
+        files: parsed.positionals,
+        format: oneOf('format', str(v.format), FORMATS, 'text'),
+        resultPath: str(v.result) ?? null,
+        failOn: oneOf('fail-on', str(v['fail-on']), ['fail', 'warn'] as const, 'fail'),
+        orderConfig: str(v.config) ?? null,
       };
     }
     case 'demo': {

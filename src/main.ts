@@ -3,6 +3,7 @@
 
 import * as core from '@actions/core';
 import { actionDoctor } from './action/doctor.js';
+import { actionMergeResults } from './action/merge.js';
 import { readActionInputs } from './action/inputs.js';
 import { actionPlan } from './action/plan.js';
 import { actionPromote } from './action/promote.js';
@@ -48,6 +49,8 @@ async function run(): Promise<number> {
         return await actionPromote(invocation, settings, context, io);
       case 'doctor':
         return await actionDoctor(invocation, io);
+      case 'merge-results':
+        return await actionMergeResults(invocation, io);
       default:
         throw new UsageError(`command "${invocation.command}" is not available in the action`);
     }

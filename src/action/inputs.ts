@@ -15,7 +15,7 @@ export interface ActionSettings {
   readonly commentAuthor: string;
 }
 
-const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor'] as const;
+const ACTION_COMMANDS = ['validate', 'plan', 'promote', 'rollback', 'doctor', 'merge-results'] as const;
 
 const bool = (name: string, value: string | undefined, fallback: boolean): boolean => {
   if (value === undefined || value.trim() === '') return fallback;
@@ -48,6 +48,7 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('fail-on', input('fail-on') as FailOn | undefined);
       push('request-timeout', input('request-timeout'));
       push('deadline', input('deadline'));
+      push('shard', input('shard'));
       argv.push('--format', 'markdown');
       break;
     case 'promote':
@@ -59,6 +60,8 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('fail-on', input('fail-on') as FailOn | undefined);
       push('request-timeout', input('request-timeout'));
       push('deadline', input('deadline'));
+      push('parallel-targets', input('parallel-targets'));
+      push('shard', input('shard'));
       argv.push('--format', 'markdown');
       break;
     case 'rollback': {
@@ -71,6 +74,14 @@ export function readActionInputs(env: Readonly<Record<string, string | undefined
       push('request-timeout', input('request-timeout'));
       push('deadline', input('deadline'));
       argv.push('--format', 'markdown');
+      break;
+    }
+    case 'merge-results': {
+      const results = splitList([input('results') ?? '']);
+      if (results.length === 0) throw new UsageError('command merge-results needs input "results": the directory (or files) the legs\' result JSON files were downloaded to');
+      push('fail-on', input('fail-on') as FailOn | undefined);
+      push('config', input('config'));
+      argv.push('--format', 'markdown', ...results);
       break;
     }
     case 'doctor':

@@ -81,14 +81,14 @@ export async function publishResult(
   core.setOutput('promotable', modelsWith(result, ['will-apply', 'applied', 'up-to-date']));
   core.setOutput('promoted', modelsWith(result, ['applied', 'rolled-back']));
   core.setOutput('blocked', modelsWith(result, ['blocked']));
-  core.setOutput('failed', modelsWith(result, ['aborted', 'failed', 'refused', 'locked', 'drift']));
+  core.setOutput('failed', modelsWith(result, ['aborted', 'reverted', 'failed', 'refused', 'locked', 'drift']));
   for (const d of result.diagnostics) annotate(d);
   for (const t of result.targets) for (const g of t.gates) annotateGate(t, g);
 }
 
 const blocks = (t: TargetReport): boolean => t.verdict === 'fail' || t.verdict === 'error';
 
-const EXPLAINED: readonly TargetOutcome[] = ['aborted', 'failed', 'refused', 'locked', 'drift'];
+const EXPLAINED: readonly TargetOutcome[] = ['aborted', 'reverted', 'failed', 'refused', 'locked', 'drift'];
 
 /**
  * The failed step's message, by target, instead of a bare verdict: "mlops-gate promote: churn dev →

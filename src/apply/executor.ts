@@ -14,8 +14,8 @@ import type { PromotionRegistry } from '../registry/ports.js';
 import { acquireLock, describeHolder, lockKeeper, releaseLock, releaseStaleLocks } from './lock.js';
 import { observeDestination } from './observe.js';
 
-import { actStep, checkStep, refreshStep } from './steps/index.js';
-import type { ApplyOptions, ApplyOutcome, ExpectedPlan, StepContext, World } from './types.js';
+import { actStep, checkStep, refreshStep, runsFirst } from './steps/index.js';
+import type { ApplyOptions, ApplyOutcome, ExpectedPlan, StepContext, StepEnd, World } from './types.js';
 
 export { KilledError, type ApplyOptions, type ApplyOutcome, type ExpectedPlan } from './types.js';
 import { KilledError } from './types.js';
@@ -295,7 +295,15 @@ async function converge(run: RunContext, w: World, writes: () => number, notes: 
     for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
   };
 
+  // A step that must run before those ahead of it (a revert a killed run left half done): start there.
+  const first = plan.steps.findIndex((s) => runsFirst(s, w, plan.hash) !== null);
+  if (first > 0) {
+    notes.push(`resumed at step ${plan.steps[first]!.id}: ${runsFirst(plan.steps[first]!, w, plan.hash)!}`);
+    for (const skipped of plan.steps.slice(0, first)) steps.push(stepReport(skipped, 'not-run', w));
+  }
+
   for (const [index, step] of plan.steps.entries()) {
+    if (index < first) continue;
     const before = writes();
     const ctx: StepContext = { ...run, stepId: step.id, note: (message) => void stepNotes.set(step.id, message) };
     let c = checkStep(step, w, plan.hash);
@@ -322,11 +330,16 @@ async function converge(run: RunContext, w: World, writes: () => number, notes: 
     }
     let failure: string | null = null;
     let recovered = false;
+    let ended: StepEnd | null = null;
     for (let attempt = 1; ; attempt++) {
       let writeError: unknown = null;
       try {
-        await actStep(step, w, ctx);
+        // A step may end the whole promotion with its own outcome (the bake that reverted).
+        ended = (await actStep(step, w, ctx)) ?? null;
+        if (ended) break;
       } catch (e) {
+        // A killed process stops at once.
+        if (e instanceof KilledError) throw e;
         writeError = e;
       }
       try {
@@ -357,6 +370,13 @@ async function converge(run: RunContext, w: World, writes: () => number, notes: 
     }
     const stepWrites = writes() - before;
     wrote ||= stepWrites > 0;
+    if (ended !== null) {
+      status = ended.status;
+      message = ended.message;
+      steps.push(stepReport(step, 'done', w, { writes: stepWrites, message: ended.message }));
+      for (const rest of plan.steps.slice(index + 1)) steps.push(stepReport(rest, 'not-run', w));
+      break;
+    }
     if (failure !== null) {
       if (status !== 'drift') status = 'failed';
       message = `step ${step.id} (${step.description}) failed: ${failure}. Re-running converges from here; completed steps are skipped.`;

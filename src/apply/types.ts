@@ -5,10 +5,10 @@ import type { ObservedVersion } from '../registry/types.js';
 import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
 import type { EndpointView } from '../endpoint/serving.js';
 import type { DestinationSnapshot } from '../plan/build.js';
-import type { PromotionReport, StepKind, StepSpec, TargetPlan } from '../plan/types.js';
+import type { PromotionReport, PromotionStatus, StepKind, StepSpec, TargetPlan } from '../plan/types.js';
 import type { Check } from '../util/check.js';
 import type { MonitorPort } from '../endpoint/monitor-step.js';
-import type { ServingClient } from '../endpoint/ports.js';
+import type { ServingClient, ServingClock } from '../endpoint/ports.js';
 import type { ServingRolloutPort } from '../rollout/step.js';
 import type { LockKeeper } from './lock.js';
 
@@ -19,6 +19,8 @@ export interface EndpointPorts {
   readonly monitor: MonitorPort | null;
   /** The model's logged input example, for blue_green's smoke request (skipped when absent). */
   readonly inputExample?: unknown;
+  /** The clock health windows are watched on (the bake); default real time. */
+  readonly clock?: ServingClock;
 }
 
 export interface ExpectedPlan {
@@ -55,7 +57,8 @@ export interface ApplyOptions {
   /** One line per event while waiting on endpoints (progress for humans). */
   readonly progress?: (line: string) => void;
   /**
-   * Test seam for crash tests: awaited after each step that ended done or satisfied. If it throws
+   * Test seam for crash tests: awaited after each step that ended done or satisfied, and after each
+   * journaled bake window (`<step id>#window-<n>`, with the bake step's index). If it throws
    * `KilledError`, the executor stops at once like a killed process: no further step, and the lock
    * is NOT released (a re-run of the same job reclaims it).
    */
@@ -104,9 +107,25 @@ export interface StepContext {
 
 export type StepSpecOf<K extends StepKind> = Extract<StepSpec, { readonly kind: K }>;
 
+/**
+ * A step whose act ends the whole promotion with an outcome of its own (data, not an exception):
+ * the bake that found a breach and reverted (`reverted`). The step counts as done, every later
+ * step as not run.
+ */
+export interface StepEnd {
+  readonly status: Extract<PromotionStatus, 'reverted'>;
+  readonly message: string;
+}
+
 /** check → act → refresh for one step kind. `check` is pure; `refresh` re-reads exactly what `check` needs. */
 export interface StepHandler<K extends StepKind> {
   check(spec: StepSpecOf<K>, world: DestinationSnapshot, planHash: string): Check;
-  act(spec: StepSpecOf<K>, world: World, ctx: StepContext): Promise<void>;
+  act(spec: StepSpecOf<K>, world: World, ctx: StepContext): Promise<void | StepEnd>;
   refresh(spec: StepSpecOf<K>, world: World, ctx: StepContext): Promise<void>;
+  /**
+   * Pure. Why this step must run before the steps ahead of it, or null (the usual case): a revert
+   * a killed run left half done is finished before any earlier step could roll forward again. The
+   * executor then starts at this step; the earlier ones are reported not run.
+   */
+  runsFirst?(spec: StepSpecOf<K>, world: DestinationSnapshot, planHash: string): string | null;
 }

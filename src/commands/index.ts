@@ -9,6 +9,7 @@ import { resolvePath, type CliIO } from '../wiring/io.js';
 import { emulatorCommand } from './emulator.js';
 import { bumpCommand } from './bump.js';
 import { doctorCommand } from './doctor.js';
+import { mergeResultsCommand } from './merge-results.js';
 import { relayCommand } from './relay.js';
 import { targetCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -30,6 +31,7 @@ export const COMMANDS: { readonly [C in CommandName]: Command<C> } = {
   promote: targetCommand,
   rollback: targetCommand,
   doctor: doctorCommand,
+  'merge-results': mergeResultsCommand,
   emulator: emulatorCommand,
   relay: relayCommand,
   bump: bumpCommand,

@@ -7,6 +7,7 @@ import { pointerJoin, positionOf } from './source.js';
 import { rawRegistryKind, registryFields } from './registries.js';
 import type { SourceDocument } from './source.js';
 import type {
+  BakeConfig,
   CandidateSelector,
   Environment,
   ModelConfig,
@@ -33,6 +34,7 @@ export const DEFAULTS = {
   minRequests: 10,
   maxTrafficWaitSeconds: 900,
   waitTimeoutSeconds: 1200,
+  bakeIntervalSeconds: 300,
   workloadSize: 'Small',
   granularities: ['1 day'] as readonly string[],
   timezone: 'UTC',
@@ -97,6 +99,7 @@ const buildServing = (modelId: string, raw: RawRecord): ServingConfig => {
       maxTrafficWaitSeconds: durationSeconds(health.max_traffic_wait, DEFAULTS.maxTrafficWaitSeconds),
       entityLabel: asString(health.entity_label),
     },
+    bake: buildBake(raw.bake),
     workloadSize: asString(raw.workload_size) ?? DEFAULTS.workloadSize,
     scaleToZero,
     scaleToZeroDefault: raw.scale_to_zero === true,
@@ -106,6 +109,13 @@ const buildServing = (modelId: string, raw: RawRecord): ServingConfig => {
     waitTimeoutSeconds: durationSeconds(raw.wait_timeout, DEFAULTS.waitTimeoutSeconds),
     environments: asStringList(raw.environments),
   };
+};
+
+const buildBake = (raw: unknown): BakeConfig | null => {
+  if (raw === undefined || raw === null) return null;
+  const record = asRecord(raw);
+  const total = durationSeconds(record ? record.duration : raw, 0);
+  return { durationSeconds: total, intervalSeconds: Math.min(total, durationSeconds(record?.check_every, DEFAULTS.bakeIntervalSeconds)) };
 };
 
 const buildMonitor = (raw: RawRecord): MonitorConfig => {

@@ -13,7 +13,8 @@
 
 import type { Diagnostic } from '../errors.js';
 import { checkQuartzCron } from './cron.js';
-import { championAlias, registeredModelName, registryIdOf } from './names.js';
+import { liveGateProblems } from './live.js';
+import { championAlias, gatesFor, registeredModelName, registryIdOf } from './names.js';
 import { shorten, ucNameProblem } from './name-rules.js';
 import { capabilitiesOf, environmentFieldProblems, modelIdentityOf, modelNameProblemOf, registryLabel } from './registries.js';
 import { asRecord } from './raw.js';
@@ -63,6 +64,7 @@ class ConfigChecks {
       this.aliases(model);
       this.serving(model);
       this.monitor(model);
+      this.liveGates(model);
     }
     this.sharedModels();
     return this.diagnostics;
@@ -208,6 +210,19 @@ class ConfigChecks {
 
   private serving(model: ModelConfig): void {
     if (model.serving) this.databricksOnly(model, 'serving', model.serving.environments, 'Model Serving endpoints');
+    const bake = model.serving?.bake;
+    if (!model.serving || !bake) return;
+    const pointer = this.modelPointer(model, 'serving', 'bake');
+    const health = model.serving.health;
+    if (health.maxErrorRate === null && health.maxP95LatencyMs === null) {
+      this.error('bake-health', `model "${model.id}": serving.bake checks the new version's health after the rollout, but serving.health sets no threshold (max_error_rate, max_p95_latency_ms)`, pointer, {
+        which: 'key',
+        hint: 'add serving.health: { max_error_rate: …, max_p95_latency_ms: … }',
+      });
+    }
+    if (bake.durationSeconds < 60 || bake.intervalSeconds < 60) {
+      this.error('bake-health', `model "${model.id}": a bake and each of its health windows last at least 1m (the metrics export is read a minute apart)`, pointer, { which: 'key' });
+    }
   }
 
   private monitor(model: ModelConfig): void {
@@ -238,6 +253,24 @@ class ConfigChecks {
           index: cron.index,
           ...(cron.hint ? { hint: cron.hint } : {}),
         });
+      }
+    }
+  }
+
+  /**
+   * Gates that read live evidence (soak, drift) need the source environment's SQL warehouse and the
+   * model's endpoint or monitor there: refused at the gate's line (which may be in a policy file).
+   */
+  private liveGates(model: ModelConfig): void {
+    for (const { from, to } of this.targetsOf()) {
+      for (const gate of gatesFor(this.config, { model: model.id, from: from.name, to: to.name })) {
+        for (const { message, hint } of liveGateProblems(gate.type, model, from)) {
+          const text = `gate ${gate.id} (model "${model.id}", ${from.name} → ${to.name}): ${message}`;
+          const key = `live-evidence|${gate.position.file}:${gate.position.line}:${gate.position.column}|${message}`;
+          if (this.reported.has(key)) continue;
+          this.reported.add(key);
+          this.diagnostics.push({ severity: 'error', code: 'live-evidence', message: text, path: '', position: gate.position, hint });
+        }
       }
     }
   }

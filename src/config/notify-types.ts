@@ -3,7 +3,7 @@
 
 import type { SourcePosition } from '../errors.js';
 
-/** The events a channel can subscribe to. `reverted` is emitted by the bake (after a rollout). */
+/** The events a channel can subscribe to. `reverted`: a promotion's bake found a breach after the rollout. */
 export const NOTIFY_EVENTS = ['blocked', 'applied', 'aborted', 'rolled_back', 'reverted'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 

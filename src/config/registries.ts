@@ -14,6 +14,8 @@ export interface RegistryCapabilities {
   readonly serving: boolean;
   /** Lakehouse / Data Quality monitors (`monitor:`). */
   readonly monitors: boolean;
+  /** SQL warehouses (`sql_warehouse_id:`): the live evidence of the soak and drift gates. */
+  readonly sql: boolean;
   /** Tags one registered model or version may carry (null: no documented limit). */
   readonly tagsPerObject: number | null;
 }
@@ -36,6 +38,11 @@ interface RegistryKindInfo<Fields> {
   readonly fieldProblems: (fields: Fields) => readonly { readonly field: string; readonly problem: string; readonly hint?: string }[];
   /** One key per registered model a name reaches (two configs on one key share versions and journals). */
   readonly modelIdentity: (fields: Fields, name: string) => string;
+  /**
+   * Whether this registry's writer (registry id `own`) reaches versions of registry id `other` by
+   * name: the same MLflow server; on Databricks, another catalog of the same workspace.
+   */
+  readonly reaches: (own: string, other: string) => boolean;
 }
 
 /** The tracking URI without credentials, query, fragment or trailing slash. */
@@ -63,17 +70,19 @@ export const REGISTRY_KINDS = {
     id: (f) => withoutCredentials(f.trackingUri),
     qualify: (name) => name,
     versionPage: (f, name, version) => `${withoutCredentials(f.trackingUri)}/#/models/${enc(name)}/versions/${enc(version)}`,
-    capabilities: { stages: true, serving: false, monitors: false, tagsPerObject: null },
+    capabilities: { stages: true, serving: false, monitors: false, sql: false, tagsPerObject: null },
     modelNameProblem: (name) => {
       const problem = mlflowNameProblem(name);
       return problem ? { message: `which MLflow refuses: ${problem}` } : null;
     },
     fieldProblems: () => [],
     modelIdentity: (f, name) => `${withoutCredentials(f.trackingUri)}|${name}`,
+    reaches: (own, other) => own === other,
   }),
   'databricks-uc': kind({
     label: 'Unity Catalog',
-    fields: (raw) => ({ host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema) }),
+    // sql_warehouse_id: where the soak and drift gates run their statements (not part of the registry id).
+    fields: (raw) => ({ host: String(raw.host), catalog: String(raw.catalog), schema: String(raw.schema), sqlWarehouseId: asString(raw.sql_warehouse_id) }),
     id: (f) => `${f.host.replace(/\/+$/, '')}#${f.catalog}.${f.schema}`,
     // Unity Catalog names are `<catalog>.<schema>.<name>` unless the configured name already is.
     qualify: (name, f) => (name.split('.').length === 3 ? name : `${f.catalog}.${f.schema}.${name}`),
@@ -82,7 +91,7 @@ export const REGISTRY_KINDS = {
       return `${f.host.replace(/\/+$/, '')}/explore/data/models/${enc(catalog ?? '')}/${enc(schema ?? '')}/${enc(model ?? '')}/version/${enc(version)}`;
     },
     // "You can assign a maximum of 50 tags to a single securable object" (docs/fidelity.md #56).
-    capabilities: { stages: false, serving: true, monitors: true, tagsPerObject: 50 },
+    capabilities: { stages: false, serving: true, monitors: true, sql: true, tagsPerObject: 50 },
     modelNameProblem: (name) => {
       const problem = ucNameProblem(name);
       return problem ? { message: `not a three-level Unity Catalog name <catalog>.<schema>.<model>: ${problem}`, hint: `a name without "." gets the environment's catalog and schema; ${UC_NAME_HINT}` } : null;
@@ -94,6 +103,8 @@ export const REGISTRY_KINDS = {
       }),
     // Unity Catalog stores names in lower case: the workspace and the full name, case-insensitively.
     modelIdentity: (f, name) => `${f.host.replace(/\/+$/, '').toLowerCase()}|${name.toLowerCase()}`,
+    // Ids are `<host>#<catalog>.<schema>`: one workspace, one client, any catalog by full name.
+    reaches: (own, other) => own.split('#')[0]!.toLowerCase() === other.split('#')[0]!.toLowerCase(),
   }),
 };
 
@@ -119,6 +130,7 @@ export const modelNameProblemOf = (e: AnyEnvironment, name: string) => REGISTRY_
 export const environmentFieldProblems = (e: AnyEnvironment) => rowOf(e.registry).fieldProblems(e as never);
 export const modelIdentityOf = (e: AnyEnvironment, name: string): string => rowOf(e.registry).modelIdentity(e as never, name);
 export const capabilitiesOf = (k: RegistryKind): RegistryCapabilities => REGISTRY_KINDS[k].capabilities;
+export const registryReaches = (k: RegistryKind, own: string, other: string): boolean => REGISTRY_KINDS[k].reaches(own, other);
 export const registryLabel = (k: RegistryKind): string => REGISTRY_KINDS[k].label;
 
 /** The registry kind named by a raw environment entry (the schema has checked it). */

@@ -8,15 +8,16 @@ import * as runtime2 from "ajv-formats/dist/formats.js";
 // module.exports of a CommonJS helper, whichever way the loader (Node, the bundler) wraps it.
 const cjsExports = (ns) => (ns.default != null && ns.default.__esModule ? ns.default : ns);
 export const validateConfig = validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step's pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1}}};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://github.com/mlops-gate/mlops-gate/schema/mlops.schema.json","title":"mlops-gate configuration (mlops.yml)","description":"Declares environments, models, policies (gates) and waivers for mlops-gate. String values may use ${VAR} (environment variable, resolved when the file is loaded), ${env} and ${model} (replaced per environment and model), and $${ for a literal ${.","type":"object","additionalProperties":false,"required":["version","environments","models"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by mlops-gate.","type":"string"},"version":{"description":"Configuration format version. Always 1.","const":1},"environments":{"description":"Registries models move through, by name (e.g. dev, test, prod). `promote_from` links them into chains.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/environment"}},"models":{"description":"Models to gate and promote, by id. The id is used in reports, waivers and CLI filters.","type":"object","minProperties":1,"propertyNames":{"$ref":"#/$defs/identifier"},"additionalProperties":{"$ref":"#/$defs/model"}},"policies":{"description":"Inline policies by name. Models reference them by name in `policies`.","type":"object","default":{},"propertyNames":{"$ref":"#/$defs/policy_name"},"additionalProperties":{"$ref":"#/$defs/policy"}},"waivers":{"description":"Time-boxed exceptions: a matching gate that does not pass is reported as `waived` until the waiver expires.","type":"array","default":[],"items":{"$ref":"#/$defs/waiver"}},"defaults":{"description":"Values used by every model that does not set them itself.","type":"object","additionalProperties":false,"properties":{"champion_alias":{"description":"Default champion alias for models without `champion_alias`.","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"Default promotion mode for models without `promotion`.","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policy references used by models that do not list `policies` themselves.","$ref":"#/$defs/policy_refs"}}},"notify":{"description":"Notifications when a promotion is blocked, applied, aborted, rolled back or reverted: Slack and Microsoft Teams (Workflows) incoming webhooks and signed JSON webhooks. URLs and signing keys come from environment variables. A failed notification never fails the run. See docs/notifications.md.","$ref":"#/$defs/notify"}},"$defs":{"identifier":{"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"policy_name":{"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"},"name_list":{"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"duration":{"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"promotion_mode":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"},"policy_ref":{"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},"policy_refs":{"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}},"environment":{"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]},"environment_mlflow":{"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}},"environment_databricks_uc":{"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1},"sql_warehouse_id":{"description":"SQL warehouse that runs the statements of the soak and drift gates (SQL Statement Execution API) when this environment is the one a candidate comes from: the warehouse id (the last part of its HTTP path /sql/1.0/warehouses/<id>), or ${VAR}.","type":"string","pattern":"^[A-Za-z0-9]{1,64}$"}}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}},"model":{"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}},"serving":{"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step's pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"bake":{"description":"After the rollout completes, keep checking the new version's health with `health:` (the canary's rules) for this long; on a breach the previous endpoint config and champion alias are restored, the version is quarantined and the promotion ends `reverted`. A duration, or {duration, check_every}.","oneOf":[{"$ref":"#/$defs/duration"},{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"description":"How long the bake lasts (checked time: a re-run after a crash resumes, never restarts or skips it).","$ref":"#/$defs/duration"},"check_every":{"description":"Length of each health window (default 5m, at least 1m, at most `duration`).","$ref":"#/$defs/duration","default":"5m"}}}]},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}},"policy":{"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}},"policy_document":{"description":"A policy file (local .yml or a built-in pack): one policy.","$ref":"#/$defs/policy"},"waiver":{"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}},"gate_id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"},"gate":{"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_soak"},{"$ref":"#/$defs/gate_drift"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]},"gate_required_tags":{"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}},"gate_metric_threshold":{"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}},"gate_metric_delta":{"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_signature":{"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}},"gate_approvals":{"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}},"gate_provenance":{"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}},"gate_description":{"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}},"gate_dataset":{"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}},"gate_semver":{"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}},"gate_requirements":{"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}},"gate_quarantine":{"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}},"gate_expression":{"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}},"notify":{"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}},"notify_channel":{"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]},"notify_slack":{"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_teams":{"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}},"notify_webhook":{"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}},"notify_event":{"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]},"env_var_name":{"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1},"long_duration":{"description":"A duration: seconds as a number, or a string such as `30m`, `24h`, `7d`, `1d12h`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0},"gate_soak":{"description":"The candidate has been served in the environment it comes from for at least `min_duration`, with at least `min_requests` requests and its 5xx rate and p95 execution time within bounds, read from that endpoint's inference table over the window that ends `ingestion_lag` before the plan (docs/gates.md#soak). Needs `sql_warehouse_id` on the source environment and the model's `serving:` there.","type":"object","additionalProperties":false,"required":["type","min_duration","min_requests"],"properties":{"type":{"description":"Gate type.","const":"soak"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>`.","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_duration":{"description":"How long the candidate must have been served (evidence time: the window), e.g. `24h`, `3d`; at least 1m.","$ref":"#/$defs/long_duration"},"min_requests":{"description":"Requests of the candidate the inference table must hold in the window.","type":"integer","minimum":1},"max_error_rate":{"description":"Highest tolerated 5xx rate in the window (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated 95th percentile of execution_duration_ms (model execution time) in the window.","type":"number","exclusiveMinimum":0},"ingestion_lag":{"description":"How long the inference table may take to log a request; the window ends this long before the plan. Default 1h.","$ref":"#/$defs/long_duration","default":"1h"}}},"drift_bound":{"description":"A bound: a number in the figure's natural direction (distances, statistics, deltas, null shares: at most; p-values, count: at least), or {min, max}.","oneOf":[{"type":"number"},{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"min":{"description":"Lowest allowed value (inclusive).","type":"number"},"max":{"description":"Highest allowed value (inclusive).","type":"number"}}}]},"gate_drift":{"description":"The source environment's Lakehouse monitor's metric tables for the candidate (latest window, whole table, rows of its model id) hold named columns' drift statistics and profile figures within bounds (docs/gates.md#drift). Needs `sql_warehouse_id` on the source environment and the model's `monitor:` there.","type":"object","additionalProperties":false,"required":["type"],"anyOf":[{"required":["columns"]},{"required":["quality"]}],"properties":{"type":{"description":"Gate type.","const":"drift"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>`.","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"columns":{"description":"Column name → drift statistic (as the drift metrics table names it) → bound.","type":"object","minProperties":1,"additionalProperties":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"js_distance":{"description":"Drift statistic `js_distance`: its bound.","$ref":"#/$defs/drift_bound"},"ks_test.statistic":{"description":"Drift statistic `ks_test.statistic`: its bound.","$ref":"#/$defs/drift_bound"},"ks_test.pvalue":{"description":"Drift statistic `ks_test.pvalue`: its bound.","$ref":"#/$defs/drift_bound"},"wasserstein_distance":{"description":"Drift statistic `wasserstein_distance`: its bound.","$ref":"#/$defs/drift_bound"},"population_stability_index":{"description":"Drift statistic `population_stability_index`: its bound.","$ref":"#/$defs/drift_bound"},"chi_squared_test.statistic":{"description":"Drift statistic `chi_squared_test.statistic`: its bound.","$ref":"#/$defs/drift_bound"},"chi_squared_test.pvalue":{"description":"Drift statistic `chi_squared_test.pvalue`: its bound.","$ref":"#/$defs/drift_bound"},"tv_distance":{"description":"Drift statistic `tv_distance`: its bound.","$ref":"#/$defs/drift_bound"},"l_infinity_distance":{"description":"Drift statistic `l_infinity_distance`: its bound.","$ref":"#/$defs/drift_bound"},"count_delta":{"description":"Drift statistic `count_delta`: its bound.","$ref":"#/$defs/drift_bound"},"avg_delta":{"description":"Drift statistic `avg_delta`: its bound.","$ref":"#/$defs/drift_bound"},"percent_null_delta":{"description":"Drift statistic `percent_null_delta`: its bound.","$ref":"#/$defs/drift_bound"},"percent_zeros_delta":{"description":"Drift statistic `percent_zeros_delta`: its bound.","$ref":"#/$defs/drift_bound"},"percent_distinct_delta":{"description":"Drift statistic `percent_distinct_delta`: its bound.","$ref":"#/$defs/drift_bound"}}}},"quality":{"description":"Column name (`:table` for the whole table) → profile figure → bound.","type":"object","minProperties":1,"additionalProperties":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"count":{"description":"Profile figure `count`: its bound.","$ref":"#/$defs/drift_bound"},"num_nulls":{"description":"Profile figure `num_nulls`: its bound.","$ref":"#/$defs/drift_bound"},"percent_null":{"description":"Profile figure `percent_null`: its bound.","$ref":"#/$defs/drift_bound"},"percent_nan":{"description":"Profile figure `percent_nan`: its bound.","$ref":"#/$defs/drift_bound"},"percent_zeros":{"description":"Profile figure `percent_zeros`: its bound.","$ref":"#/$defs/drift_bound"},"percent_distinct":{"description":"Profile figure `percent_distinct`: its bound.","$ref":"#/$defs/drift_bound"},"avg":{"description":"Profile figure `avg`: its bound.","$ref":"#/$defs/drift_bound"},"min":{"description":"Profile figure `min`: its bound.","$ref":"#/$defs/drift_bound"},"max":{"description":"Profile figure `max`: its bound.","$ref":"#/$defs/drift_bound"},"stddev":{"description":"Profile figure `stddev`: its bound.","$ref":"#/$defs/drift_bound"}}}},"drift_type":{"description":"Which drift rows: against the monitor's baseline table, or the previous window.","enum":["baseline","consecutive"],"default":"baseline"},"granularity":{"description":"The monitor granularity whose windows are read, e.g. `1 day`.","type":"string","minLength":1,"default":"1 day"},"model_id":{"description":"The value of the monitor's model id column for the candidate: a template with {version}, {name} (catalog.schema.model) and {model} (model name); false reads every model's rows.","oneOf":[{"type":"string","minLength":1},{"const":false}],"default":"{version}"},"max_age":{"description":"The latest window must have ended at most this long before the plan. Default 7d.","$ref":"#/$defs/long_duration","default":"7d"}}}}};
 const schema32 = {"description":"A name made of letters, digits, `_` and `-`, starting with a letter or digit.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
-const schema49 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
+const schema52 = {"description":"An inline policy name: letters, digits, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]*$"};
 const schema39 = {"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","enum":["copy","alias","stage"],"default":"copy"};
 const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]*$", "u");
 const schema33 = {"description":"One environment. The `registry` kind decides which other fields apply.","type":"object","required":["registry"],"discriminator":{"propertyName":"registry"},"oneOf":[{"$ref":"#/$defs/environment_mlflow"},{"$ref":"#/$defs/environment_databricks_uc"}]};
 const schema34 = {"description":"An MLflow tracking server with a model registry.","type":"object","additionalProperties":false,"required":["registry","tracking_uri"],"properties":{"registry":{"description":"Registry kind.","const":"mlflow"},"tracking_uri":{"description":"http(s) URL of the MLflow tracking server, e.g. https://mlflow.example.com or ${MLFLOW_TRACKING_URI}.","type":"string","pattern":"^https?://\\S+$"},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}};
-const schema35 = {"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1}}};
+const schema35 = {"description":"A Databricks workspace with models in Unity Catalog: the full model name is <catalog>.<schema>.<name>.","type":"object","additionalProperties":false,"required":["registry","host","catalog","schema"],"properties":{"registry":{"description":"Registry kind.","const":"databricks-uc"},"host":{"description":"Workspace URL, e.g. https://adb-123.4.azuredatabricks.net or ${DATABRICKS_HOST}.","type":"string","pattern":"^https?://\\S+$"},"catalog":{"description":"Unity Catalog catalog holding the models.","type":"string","minLength":1},"schema":{"description":"Schema (inside `catalog`) holding the models.","type":"string","minLength":1},"promote_from":{"description":"The environment whose candidate is promoted into this one. Omit for the first environment of a chain.","type":"string","minLength":1},"github_environment":{"description":"GitHub environment that holds approvals and deployment records for this environment.","type":"string","minLength":1},"sql_warehouse_id":{"description":"SQL warehouse that runs the statements of the soak and drift gates (SQL Statement Execution API) when this environment is the one a candidate comes from: the warehouse id (the last part of its HTTP path /sql/1.0/warehouses/<id>), or ${VAR}.","type":"string","pattern":"^[A-Za-z0-9]{1,64}$"}}};
 const pattern5 = new RegExp("^https?://\\S+$", "u");
+const pattern7 = new RegExp("^[A-Za-z0-9]{1,64}$", "u");
 const func1 = cjsExports(runtime0).default;
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -220,7 +221,7 @@ vErrors.push(err15);
 errors++;
 }
 for(const key1 in data){
-if(!((((((key1 === "registry") || (key1 === "host")) || (key1 === "catalog")) || (key1 === "schema")) || (key1 === "promote_from")) || (key1 === "github_environment"))){
+if(!(((((((key1 === "registry") || (key1 === "host")) || (key1 === "catalog")) || (key1 === "schema")) || (key1 === "promote_from")) || (key1 === "github_environment")) || (key1 === "sql_warehouse_id"))){
 const err16 = {instancePath,schemaPath:"#/$defs/environment_databricks_uc/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err16];
@@ -369,9 +370,11 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
-else {
-const err28 = {instancePath,schemaPath:"#/$defs/environment_databricks_uc/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
+if(data.sql_warehouse_id !== undefined){
+let data10 = data.sql_warehouse_id;
+if(typeof data10 === "string"){
+if(!pattern7.test(data10)){
+const err28 = {instancePath:instancePath+"/sql_warehouse_id",schemaPath:"#/$defs/environment_databricks_uc/properties/sql_warehouse_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9]{1,64}$"+"\"",schema:"^[A-Za-z0-9]{1,64}$",parentSchema:schema35.properties.sql_warehouse_id,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -380,12 +383,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(props0 !== true){
-props0 = true;
-}
 }
 else {
-const err29 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "registry", tagValue: tag0},message:"value of tag \"registry\" must be in oneOf",schema:schema33.discriminator,parentSchema:schema33,data};
+const err29 = {instancePath:instancePath+"/sql_warehouse_id",schemaPath:"#/$defs/environment_databricks_uc/properties/sql_warehouse_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema35.properties.sql_warehouse_id.type,parentSchema:schema35.properties.sql_warehouse_id,data:data10};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -395,8 +395,9 @@ vErrors.push(err29);
 errors++;
 }
 }
+}
 else {
-const err30 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "registry", tagValue: tag0},message:"tag \"registry\" must be string",schema:schema33.discriminator,parentSchema:schema33,data};
+const err30 = {instancePath,schemaPath:"#/$defs/environment_databricks_uc/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema35.type,parentSchema:schema35,data};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -405,14 +406,39 @@ vErrors.push(err30);
 }
 errors++;
 }
+if(props0 !== true){
+props0 = true;
+}
 }
 else {
-const err31 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err31 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "registry", tagValue: tag0},message:"value of tag \"registry\" must be in oneOf",schema:schema33.discriminator,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err31];
 }
 else {
 vErrors.push(err31);
+}
+errors++;
+}
+}
+else {
+const err32 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "registry", tagValue: tag0},message:"tag \"registry\" must be string",schema:schema33.discriminator,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+}
+else {
+const err33 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
 }
 errors++;
 }
@@ -424,10 +450,10 @@ validate21.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 const schema37 = {"description":"One model and how it is gated, promoted, served and monitored.","type":"object","additionalProperties":false,"required":["name","candidate"],"properties":{"name":{"description":"Registered-model name template; `${env}` and `${model}` are replaced per environment. For databricks-uc the full name is <catalog>.<schema>.<name>.","type":"string","minLength":1},"names":{"description":"Explicit registered-model names per environment (environment name → name); they take precedence over `name`.","type":"object","additionalProperties":{"type":"string","minLength":1}},"candidate":{"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","$ref":"#/$defs/candidate"},"champion_alias":{"description":"Alias marking the serving champion in the target environment (template: `${env}` allowed).","type":"string","minLength":1,"default":"champion"},"promotion":{"description":"How a version reaches the next environment: `copy` (new version in the target registry/model), `alias` (same model, move aliases), `stage` (legacy MLflow stages).","$ref":"#/$defs/promotion_mode"},"policies":{"description":"Policies whose gates the candidate must pass: inline names, `builtin:<pack>`, or relative .yml/.yaml files.","$ref":"#/$defs/policy_refs"},"serving":{"description":"Databricks Model Serving endpoint rollout.","$ref":"#/$defs/serving"},"monitor":{"description":"Lakehouse (data quality) monitor on the inference table.","$ref":"#/$defs/monitor"}}};
 const schema38 = {"description":"How the candidate version is found in the source environment: exactly one of `alias`, `version`, `latest: true`, `tag`.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"alias":{"description":"The version carrying this alias.","type":"string","minLength":1},"version":{"description":"An explicit version number (integer or a string of digits).","type":["integer","string"],"pattern":"^[0-9]+$","minimum":1},"latest":{"description":"The newest version.","const":true},"tag":{"description":"The newest version whose tags have all these key/value pairs.","type":"object","minProperties":1,"additionalProperties":{"type":"string"}}}};
-const pattern8 = new RegExp("^[0-9]+$", "u");
+const pattern9 = new RegExp("^[0-9]+$", "u");
 const schema40 = {"description":"Policy references, evaluated in order.","type":"array","uniqueItems":true,"items":{"$ref":"#/$defs/policy_ref"}};
 const schema41 = {"description":"A policy reference: an inline policy name, `builtin:<pack>` (baseline, production, regulated), or a relative path to a policy file ending in .yml/.yaml (relative to the file that references it).","type":"string","pattern":"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"};
-const pattern9 = new RegExp("^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$", "u");
+const pattern10 = new RegExp("^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$", "u");
 const func0 = cjsExports(runtime1).default;
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -445,7 +471,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern9.test(data0)){
+if(!pattern10.test(data0)){
 const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/$defs/policy_ref/pattern",keyword:"pattern",params:{pattern: "^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"},message:"must match pattern \""+"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$"+"\"",schema:"^(builtin:[a-z][a-z0-9_-]*|[A-Za-z0-9][A-Za-z0-9_-]*|[^/\\s][^\\s]*\\.ya?ml)$",parentSchema:schema41,data:data0};
 if(vErrors === null){
 vErrors = [err0];
@@ -503,12 +529,12 @@ return errors === 0;
 }
 validate24.evaluated = {"items":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema42 = {"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step's pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]};
+const schema42 = {"description":"Databricks Model Serving endpoint rollout.","type":"object","additionalProperties":false,"required":["endpoint"],"properties":{"endpoint":{"description":"Endpoint name template (`${env}`, `${model}` allowed).","type":"string","minLength":1},"strategy":{"description":"Rollout strategy: replace (100% at once), canary (`steps` with `pause` and health checks), blue_green (0%, smoke request, 100%), ab (fixed `candidate_percent` split).","enum":["replace","canary","blue_green","ab"],"default":"replace"},"steps":{"description":"canary: traffic percentages for the new version, strictly increasing, ending at 100.","type":"array","minItems":1,"items":{"type":"integer","minimum":1,"maximum":100}},"pause":{"description":"canary: wait between steps; blue_green with `health`: wait after the switch (e.g. `10m`, `30s`, or seconds). The health check samples the metrics export once a minute during it.","$ref":"#/$defs/duration","default":"5m"},"smoke_request":{"description":"blue_green: send the model's logged input example before switching traffic.","type":"boolean","default":true},"candidate_percent":{"description":"ab: percentage of traffic for the candidate (1..99).","type":"integer","minimum":1,"maximum":99},"health":{"description":"Health of the new version, read from the endpoint's metrics export once a minute through each pause (canary: after every step below 100; blue_green: after the switch, when `health` is set). A breach, too little traffic or an export that cannot tell the new version's requests apart rolls back; no evidence never passes.","type":"object","additionalProperties":false,"properties":{"max_error_rate":{"description":"Highest tolerated error rate (0..1): 5xx answers / requests.","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated p95 latency in milliseconds.","type":"number","exclusiveMinimum":0},"min_requests":{"description":"Requests the new version must have answered during a step's pause before it is judged (at least 1).","type":"integer","minimum":1,"default":10},"on_insufficient_traffic":{"description":"Fewer requests than min_requests: wait (sample further, minute by minute, up to max_traffic_wait, then fail) or fail at once.","enum":["wait","fail"],"default":"wait"},"max_traffic_wait":{"description":"How long `wait` may extend a pause (e.g. `15m`).","$ref":"#/$defs/duration","default":"15m"},"entity_label":{"description":"The metrics label that names the served entity, if you know it; looked for first (then served_entity_name, served_model_name, served_entity).","type":"string","pattern":"^[a-zA-Z_][a-zA-Z0-9_]*$"}}},"bake":{"description":"After the rollout completes, keep checking the new version's health with `health:` (the canary's rules) for this long; on a breach the previous endpoint config and champion alias are restored, the version is quarantined and the promotion ends `reverted`. A duration, or {duration, check_every}.","oneOf":[{"$ref":"#/$defs/duration"},{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"description":"How long the bake lasts (checked time: a re-run after a crash resumes, never restarts or skips it).","$ref":"#/$defs/duration"},"check_every":{"description":"Length of each health window (default 5m, at least 1m, at most `duration`).","$ref":"#/$defs/duration","default":"5m"}}}]},"workload_size":{"description":"Served entity workload size (Small, Medium, Large).","type":"string","minLength":1,"default":"Small"},"scale_to_zero":{"description":"Scale to zero when idle: a boolean for every environment, or a map environment → boolean (unlisted environments: false).","type":["boolean","object"],"additionalProperties":{"type":"boolean"},"default":false},"inference_table":{"description":"Where the endpoint logs requests and responses (auto-capture inference table).","type":"object","additionalProperties":false,"required":["catalog","schema"],"properties":{"catalog":{"description":"Catalog of the inference table (template).","type":"string","minLength":1},"schema":{"description":"Schema of the inference table (template).","type":"string","minLength":1},"prefix":{"description":"Table name prefix; defaults to the model id.","type":"string","minLength":1}}},"wait_timeout":{"description":"Deadline for one endpoint configuration update to settle.","$ref":"#/$defs/duration","default":"20m"},"environments":{"description":"Serve only in these environments (default: every environment).","$ref":"#/$defs/name_list"}},"allOf":[{"if":{"required":["strategy"],"properties":{"strategy":{"const":"canary"}}},"then":{"required":["steps"]}},{"if":{"required":["strategy"],"properties":{"strategy":{"const":"ab"}}},"then":{"required":["candidate_percent"]}}]};
 const schema43 = {"description":"A duration: seconds as a number, or a string such as `30s`, `10m`, `1h`, `1h30m`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0};
-const schema46 = {"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}};
+const schema49 = {"description":"A list of names.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}};
 const func12 = Object.prototype.hasOwnProperty;
-const pattern10 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
-const pattern12 = new RegExp("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
+const pattern11 = new RegExp("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
+const pattern13 = new RegExp("^[a-zA-Z_][a-zA-Z0-9_]*$", "u");
 
 function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -801,7 +827,7 @@ errors++;
 }
 }
 if(typeof data6 === "string"){
-if(!pattern10.test(data6)){
+if(!pattern11.test(data6)){
 const err20 = {instancePath:instancePath+"/pause",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data6};
 if(vErrors === null){
 vErrors = [err20];
@@ -999,7 +1025,7 @@ errors++;
 }
 }
 if(typeof data14 === "string"){
-if(!pattern10.test(data14)){
+if(!pattern11.test(data14)){
 const err36 = {instancePath:instancePath+"/health/max_traffic_wait",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data14};
 if(vErrors === null){
 vErrors = [err36];
@@ -1014,7 +1040,7 @@ errors++;
 if(data9.entity_label !== undefined){
 let data15 = data9.entity_label;
 if(typeof data15 === "string"){
-if(!pattern12.test(data15)){
+if(!pattern13.test(data15)){
 const err37 = {instancePath:instancePath+"/health/entity_label",schemaPath:"#/properties/health/properties/entity_label/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z_][a-zA-Z0-9_]*$"},message:"must match pattern \""+"^[a-zA-Z_][a-zA-Z0-9_]*$"+"\"",schema:"^[a-zA-Z_][a-zA-Z0-9_]*$",parentSchema:schema42.properties.health.properties.entity_label,data:data15};
 if(vErrors === null){
 vErrors = [err37];
@@ -1048,11 +1074,14 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data.workload_size !== undefined){
-let data16 = data.workload_size;
-if(typeof data16 === "string"){
-if(func1(data16) < 1){
-const err40 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.workload_size,data:data16};
+if(data.bake !== undefined){
+let data16 = data.bake;
+const _errs42 = errors;
+let valid11 = false;
+let passing0 = null;
+const _errs43 = errors;
+if((typeof data16 !== "string") && (!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16))))){
+const err40 = {instancePath:instancePath+"/bake",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1061,9 +1090,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.workload_size.type,parentSchema:schema42.properties.workload_size,data:data16};
+if((typeof data16 == "number") && (isFinite(data16))){
+if(data16 < 0 || isNaN(data16)){
+const err41 = {instancePath:instancePath+"/bake",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1073,10 +1102,9 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data.scale_to_zero !== undefined){
-let data17 = data.scale_to_zero;
-if((typeof data17 !== "boolean") && (!(data17 && typeof data17 == "object" && !Array.isArray(data17)))){
-const err42 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: schema42.properties.scale_to_zero.type},message:"must be boolean,object",schema:schema42.properties.scale_to_zero.type,parentSchema:schema42.properties.scale_to_zero,data:data17};
+if(typeof data16 === "string"){
+if(!pattern11.test(data16)){
+const err42 = {instancePath:instancePath+"/bake",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data16};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1085,11 +1113,16 @@ vErrors.push(err42);
 }
 errors++;
 }
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key2 in data17){
-let data18 = data17[key2];
-if(typeof data18 !== "boolean"){
-const err43 = {instancePath:instancePath+"/scale_to_zero/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/scale_to_zero/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.scale_to_zero.additionalProperties.type,parentSchema:schema42.properties.scale_to_zero.additionalProperties,data:data18};
+}
+var _valid2 = _errs43 === errors;
+if(_valid2){
+valid11 = true;
+passing0 = 0;
+}
+const _errs46 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.duration === undefined){
+const err43 = {instancePath:instancePath+"/bake",schemaPath:"#/properties/bake/oneOf/1/required",keyword:"required",params:{missingProperty: "duration"},message:"must have required property '"+"duration"+"'",schema:schema42.properties.bake.oneOf[1].required,parentSchema:schema42.properties.bake.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1098,14 +1131,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-}
-if(data.inference_table !== undefined){
-let data19 = data.inference_table;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.catalog === undefined){
-const err44 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema42.properties.inference_table.required,parentSchema:schema42.properties.inference_table,data:data19};
+for(const key2 in data16){
+if(!((key2 === "duration") || (key2 === "check_every"))){
+const err44 = {instancePath:instancePath+"/bake",schemaPath:"#/properties/bake/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.bake.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1114,8 +1142,11 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data19.schema === undefined){
-const err45 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema42.properties.inference_table.required,parentSchema:schema42.properties.inference_table,data:data19};
+}
+if(data16.duration !== undefined){
+let data17 = data16.duration;
+if((typeof data17 !== "string") && (!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17))))){
+const err45 = {instancePath:instancePath+"/bake/duration",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data17};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1124,9 +1155,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key3 in data19){
-if(!(((key3 === "catalog") || (key3 === "schema")) || (key3 === "prefix"))){
-const err46 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.inference_table,data:data19};
+if((typeof data17 == "number") && (isFinite(data17))){
+if(data17 < 0 || isNaN(data17)){
+const err46 = {instancePath:instancePath+"/bake/duration",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data17};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1136,11 +1167,9 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data19.catalog !== undefined){
-let data20 = data19.catalog;
-if(typeof data20 === "string"){
-if(func1(data20) < 1){
-const err47 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/properties/inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.catalog,data:data20};
+if(typeof data17 === "string"){
+if(!pattern11.test(data17)){
+const err47 = {instancePath:instancePath+"/bake/duration",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1150,8 +1179,11 @@ vErrors.push(err47);
 errors++;
 }
 }
-else {
-const err48 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/properties/inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.catalog.type,parentSchema:schema42.properties.inference_table.properties.catalog,data:data20};
+}
+if(data16.check_every !== undefined){
+let data18 = data16.check_every;
+if((typeof data18 !== "string") && (!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18))))){
+const err48 = {instancePath:instancePath+"/bake/check_every",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1160,12 +1192,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data19.schema !== undefined){
-let data21 = data19.schema;
-if(typeof data21 === "string"){
-if(func1(data21) < 1){
-const err49 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/properties/inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.schema,data:data21};
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 0 || isNaN(data18)){
+const err49 = {instancePath:instancePath+"/bake/check_every",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data18};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1175,8 +1204,9 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/properties/inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.schema.type,parentSchema:schema42.properties.inference_table.properties.schema,data:data21};
+if(typeof data18 === "string"){
+if(!pattern11.test(data18)){
+const err50 = {instancePath:instancePath+"/bake/check_every",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1186,11 +1216,10 @@ vErrors.push(err50);
 errors++;
 }
 }
-if(data19.prefix !== undefined){
-let data22 = data19.prefix;
-if(typeof data22 === "string"){
-if(func1(data22) < 1){
-const err51 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/properties/inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.prefix,data:data22};
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/bake",schemaPath:"#/properties/bake/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.bake.oneOf[1].type,parentSchema:schema42.properties.bake.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -1199,9 +1228,19 @@ vErrors.push(err51);
 }
 errors++;
 }
+var _valid2 = _errs46 === errors;
+if(_valid2 && valid11){
+valid11 = false;
+passing0 = [passing0, 1];
 }
 else {
-const err52 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/properties/inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.prefix.type,parentSchema:schema42.properties.inference_table.properties.prefix,data:data22};
+if(_valid2){
+valid11 = true;
+passing0 = 1;
+}
+}
+if(!valid11){
+const err52 = {instancePath:instancePath+"/bake",schemaPath:"#/properties/bake/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema42.properties.bake.oneOf,parentSchema:schema42.properties.bake,data:data16};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -1210,10 +1249,23 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
+else {
+errors = _errs42;
+if(vErrors !== null){
+if(_errs42){
+vErrors.length = _errs42;
 }
 else {
-const err53 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.inference_table.type,parentSchema:schema42.properties.inference_table,data:data19};
+vErrors = null;
+}
+}
+}
+}
+if(data.workload_size !== undefined){
+let data19 = data.workload_size;
+if(typeof data19 === "string"){
+if(func1(data19) < 1){
+const err53 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.workload_size,data:data19};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -1223,10 +1275,8 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data.wait_timeout !== undefined){
-let data23 = data.wait_timeout;
-if((typeof data23 !== "string") && (!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23))))){
-const err54 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data23};
+else {
+const err54 = {instancePath:instancePath+"/workload_size",schemaPath:"#/properties/workload_size/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.workload_size.type,parentSchema:schema42.properties.workload_size,data:data19};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -1235,9 +1285,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 < 0 || isNaN(data23)){
-const err55 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data23};
+}
+if(data.scale_to_zero !== undefined){
+let data20 = data.scale_to_zero;
+if((typeof data20 !== "boolean") && (!(data20 && typeof data20 == "object" && !Array.isArray(data20)))){
+const err55 = {instancePath:instancePath+"/scale_to_zero",schemaPath:"#/properties/scale_to_zero/type",keyword:"type",params:{type: schema42.properties.scale_to_zero.type},message:"must be boolean,object",schema:schema42.properties.scale_to_zero.type,parentSchema:schema42.properties.scale_to_zero,data:data20};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -1246,10 +1298,11 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-if(typeof data23 === "string"){
-if(!pattern10.test(data23)){
-const err56 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data23};
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key3 in data20){
+let data21 = data20[key3];
+if(typeof data21 !== "boolean"){
+const err56 = {instancePath:instancePath+"/scale_to_zero/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/scale_to_zero/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema42.properties.scale_to_zero.additionalProperties.type,parentSchema:schema42.properties.scale_to_zero.additionalProperties,data:data21};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -1260,15 +1313,12 @@ errors++;
 }
 }
 }
-if(data.environments !== undefined){
-let data24 = data.environments;
-if(Array.isArray(data24)){
-const len1 = data24.length;
-for(let i1=0; i1<len1; i1++){
-let data25 = data24[i1];
-if(typeof data25 === "string"){
-if(func1(data25) < 1){
-const err57 = {instancePath:instancePath+"/environments/" + i1,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data25};
+}
+if(data.inference_table !== undefined){
+let data22 = data.inference_table;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.catalog === undefined){
+const err57 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/required",keyword:"required",params:{missingProperty: "catalog"},message:"must have required property '"+"catalog"+"'",schema:schema42.properties.inference_table.required,parentSchema:schema42.properties.inference_table,data:data22};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -1277,9 +1327,8 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-else {
-const err58 = {instancePath:instancePath+"/environments/" + i1,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data25};
+if(data22.schema === undefined){
+const err58 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'",schema:schema42.properties.inference_table.required,parentSchema:schema42.properties.inference_table,data:data22};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -1288,19 +1337,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-let i2 = data24.length;
-let j0;
-if(i2 > 1){
-const indices0 = {};
-for(;i2--;){
-let item0 = data24[i2];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err59 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema46,data:data24};
+for(const key4 in data22){
+if(!(((key4 === "catalog") || (key4 === "schema")) || (key4 === "prefix"))){
+const err59 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema42.properties.inference_table,data:data22};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -1308,14 +1347,13 @@ else {
 vErrors.push(err59);
 }
 errors++;
-break;
-}
-indices0[item0] = i2;
 }
 }
-}
-else {
-const err60 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data24};
+if(data22.catalog !== undefined){
+let data23 = data22.catalog;
+if(typeof data23 === "string"){
+if(func1(data23) < 1){
+const err60 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/properties/inference_table/properties/catalog/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.catalog,data:data23};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -1325,9 +1363,8 @@ vErrors.push(err60);
 errors++;
 }
 }
-}
 else {
-const err61 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err61 = {instancePath:instancePath+"/inference_table/catalog",schemaPath:"#/properties/inference_table/properties/catalog/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.catalog.type,parentSchema:schema42.properties.inference_table.properties.catalog,data:data23};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -1336,12 +1373,188 @@ vErrors.push(err61);
 }
 errors++;
 }
+}
+if(data22.schema !== undefined){
+let data24 = data22.schema;
+if(typeof data24 === "string"){
+if(func1(data24) < 1){
+const err62 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/properties/inference_table/properties/schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.schema,data:data24};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/inference_table/schema",schemaPath:"#/properties/inference_table/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.schema.type,parentSchema:schema42.properties.inference_table.properties.schema,data:data24};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+}
+if(data22.prefix !== undefined){
+let data25 = data22.prefix;
+if(typeof data25 === "string"){
+if(func1(data25) < 1){
+const err64 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/properties/inference_table/properties/prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema42.properties.inference_table.properties.prefix,data:data25};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/inference_table/prefix",schemaPath:"#/properties/inference_table/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema42.properties.inference_table.properties.prefix.type,parentSchema:schema42.properties.inference_table.properties.prefix,data:data25};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/inference_table",schemaPath:"#/properties/inference_table/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.properties.inference_table.type,parentSchema:schema42.properties.inference_table,data:data22};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+if(data.wait_timeout !== undefined){
+let data26 = data.wait_timeout;
+if((typeof data26 !== "string") && (!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26))))){
+const err67 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/type",keyword:"type",params:{type: schema43.type},message:"must be string,integer",schema:schema43.type,parentSchema:schema43,data:data26};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+if((typeof data26 == "number") && (isFinite(data26))){
+if(data26 < 0 || isNaN(data26)){
+const err68 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema43,data:data26};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+if(typeof data26 === "string"){
+if(!pattern11.test(data26)){
+const err69 = {instancePath:instancePath+"/wait_timeout",schemaPath:"#/$defs/duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema43,data:data26};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+if(data.environments !== undefined){
+let data27 = data.environments;
+if(Array.isArray(data27)){
+const len1 = data27.length;
+for(let i1=0; i1<len1; i1++){
+let data28 = data27[i1];
+if(typeof data28 === "string"){
+if(func1(data28) < 1){
+const err70 = {instancePath:instancePath+"/environments/" + i1,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data28};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/environments/" + i1,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data28};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+let i2 = data27.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data27[i2];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err72 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema49,data:data27};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+break;
+}
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data27};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
 validate26.errors = vErrors;
 return errors === 0;
 }
 validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema47 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}};
+const schema50 = {"description":"Lakehouse (data quality) monitor on the inference table.","type":"object","additionalProperties":false,"required":["table","output_schema","inference_log"],"properties":{"table":{"description":"Monitored table, catalog.schema.table (template).","type":"string","minLength":1},"output_schema":{"description":"catalog.schema for the metric tables (template).","type":"string","minLength":1},"api":{"description":"Monitoring API: data-quality (current) or legacy (quality monitors).","enum":["data-quality","legacy"],"default":"data-quality"},"inference_log":{"description":"Inference-log profile settings.","type":"object","additionalProperties":false,"required":["problem_type","prediction_col","timestamp_col","model_id_col"],"properties":{"problem_type":{"description":"classification or regression.","enum":["classification","regression"]},"prediction_col":{"description":"Column with the prediction.","type":"string","minLength":1},"label_col":{"description":"Column with the ground-truth label, if any.","type":"string","minLength":1},"timestamp_col":{"description":"Column with the prediction time.","type":"string","minLength":1},"model_id_col":{"description":"Column with the model version.","type":"string","minLength":1},"granularities":{"description":"Time windows to aggregate over, e.g. \"1 day\", \"1 week\".","type":"array","minItems":1,"items":{"type":"string","minLength":1},"default":["1 day"]}}},"schedule":{"description":"Refresh schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Quartz cron expression, e.g. \"0 0 2 * * ?\".","type":"string","minLength":1},"timezone":{"description":"Time zone id for the cron expression.","type":"string","minLength":1,"default":"UTC"}}},"slicing_exprs":{"description":"Expressions to slice metrics by.","type":"array","items":{"type":"string","minLength":1},"default":[]},"refresh":{"description":"Refresh the monitor after a promotion.","type":"boolean","default":true},"environments":{"description":"Monitor only in these environments (default: every environment).","$ref":"#/$defs/name_list"}}};
 
 function validate28(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -1355,7 +1568,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.table === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1365,7 +1578,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.output_schema === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "output_schema"},message:"must have required property '"+"output_schema"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "output_schema"},message:"must have required property '"+"output_schema"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1375,7 +1588,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.inference_log === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inference_log"},message:"must have required property '"+"inference_log"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "inference_log"},message:"must have required property '"+"inference_log"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1386,7 +1599,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "table") || (key0 === "output_schema")) || (key0 === "api")) || (key0 === "inference_log")) || (key0 === "schedule")) || (key0 === "slicing_exprs")) || (key0 === "refresh")) || (key0 === "environments"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1400,7 +1613,7 @@ if(data.table !== undefined){
 let data0 = data.table;
 if(typeof data0 === "string"){
 if(func1(data0) < 1){
-const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.table,data:data0};
+const err4 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1411,7 +1624,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.table.type,parentSchema:schema47.properties.table,data:data0};
+const err5 = {instancePath:instancePath+"/table",schemaPath:"#/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.table.type,parentSchema:schema50.properties.table,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1425,7 +1638,7 @@ if(data.output_schema !== undefined){
 let data1 = data.output_schema;
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.output_schema,data:data1};
+const err6 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1436,7 +1649,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.output_schema.type,parentSchema:schema47.properties.output_schema,data:data1};
+const err7 = {instancePath:instancePath+"/output_schema",schemaPath:"#/properties/output_schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.output_schema.type,parentSchema:schema50.properties.output_schema,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1449,7 +1662,7 @@ errors++;
 if(data.api !== undefined){
 let data2 = data.api;
 if(!((data2 === "data-quality") || (data2 === "legacy"))){
-const err8 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/enum",keyword:"enum",params:{allowedValues: schema47.properties.api.enum},message:"must be equal to one of the allowed values",schema:schema47.properties.api.enum,parentSchema:schema47.properties.api,data:data2};
+const err8 = {instancePath:instancePath+"/api",schemaPath:"#/properties/api/enum",keyword:"enum",params:{allowedValues: schema50.properties.api.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.api.enum,parentSchema:schema50.properties.api,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1463,7 +1676,7 @@ if(data.inference_log !== undefined){
 let data3 = data.inference_log;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.problem_type === undefined){
-const err9 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "problem_type"},message:"must have required property '"+"problem_type"+"'",schema:schema47.properties.inference_log.required,parentSchema:schema47.properties.inference_log,data:data3};
+const err9 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "problem_type"},message:"must have required property '"+"problem_type"+"'",schema:schema50.properties.inference_log.required,parentSchema:schema50.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1473,7 +1686,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data3.prediction_col === undefined){
-const err10 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "prediction_col"},message:"must have required property '"+"prediction_col"+"'",schema:schema47.properties.inference_log.required,parentSchema:schema47.properties.inference_log,data:data3};
+const err10 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "prediction_col"},message:"must have required property '"+"prediction_col"+"'",schema:schema50.properties.inference_log.required,parentSchema:schema50.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1483,7 +1696,7 @@ vErrors.push(err10);
 errors++;
 }
 if(data3.timestamp_col === undefined){
-const err11 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "timestamp_col"},message:"must have required property '"+"timestamp_col"+"'",schema:schema47.properties.inference_log.required,parentSchema:schema47.properties.inference_log,data:data3};
+const err11 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "timestamp_col"},message:"must have required property '"+"timestamp_col"+"'",schema:schema50.properties.inference_log.required,parentSchema:schema50.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1493,7 +1706,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data3.model_id_col === undefined){
-const err12 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "model_id_col"},message:"must have required property '"+"model_id_col"+"'",schema:schema47.properties.inference_log.required,parentSchema:schema47.properties.inference_log,data:data3};
+const err12 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/required",keyword:"required",params:{missingProperty: "model_id_col"},message:"must have required property '"+"model_id_col"+"'",schema:schema50.properties.inference_log.required,parentSchema:schema50.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1504,7 +1717,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!((((((key1 === "problem_type") || (key1 === "prediction_col")) || (key1 === "label_col")) || (key1 === "timestamp_col")) || (key1 === "model_id_col")) || (key1 === "granularities"))){
-const err13 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema47.properties.inference_log,data:data3};
+const err13 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1517,7 +1730,7 @@ errors++;
 if(data3.problem_type !== undefined){
 let data4 = data3.problem_type;
 if(!((data4 === "classification") || (data4 === "regression"))){
-const err14 = {instancePath:instancePath+"/inference_log/problem_type",schemaPath:"#/properties/inference_log/properties/problem_type/enum",keyword:"enum",params:{allowedValues: schema47.properties.inference_log.properties.problem_type.enum},message:"must be equal to one of the allowed values",schema:schema47.properties.inference_log.properties.problem_type.enum,parentSchema:schema47.properties.inference_log.properties.problem_type,data:data4};
+const err14 = {instancePath:instancePath+"/inference_log/problem_type",schemaPath:"#/properties/inference_log/properties/problem_type/enum",keyword:"enum",params:{allowedValues: schema50.properties.inference_log.properties.problem_type.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.inference_log.properties.problem_type.enum,parentSchema:schema50.properties.inference_log.properties.problem_type,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1531,7 +1744,7 @@ if(data3.prediction_col !== undefined){
 let data5 = data3.prediction_col;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.inference_log.properties.prediction_col,data:data5};
+const err15 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1542,7 +1755,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.inference_log.properties.prediction_col.type,parentSchema:schema47.properties.inference_log.properties.prediction_col,data:data5};
+const err16 = {instancePath:instancePath+"/inference_log/prediction_col",schemaPath:"#/properties/inference_log/properties/prediction_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.inference_log.properties.prediction_col.type,parentSchema:schema50.properties.inference_log.properties.prediction_col,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1556,7 +1769,7 @@ if(data3.label_col !== undefined){
 let data6 = data3.label_col;
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.inference_log.properties.label_col,data:data6};
+const err17 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1567,7 +1780,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.inference_log.properties.label_col.type,parentSchema:schema47.properties.inference_log.properties.label_col,data:data6};
+const err18 = {instancePath:instancePath+"/inference_log/label_col",schemaPath:"#/properties/inference_log/properties/label_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.inference_log.properties.label_col.type,parentSchema:schema50.properties.inference_log.properties.label_col,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1581,7 +1794,7 @@ if(data3.timestamp_col !== undefined){
 let data7 = data3.timestamp_col;
 if(typeof data7 === "string"){
 if(func1(data7) < 1){
-const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.inference_log.properties.timestamp_col,data:data7};
+const err19 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1592,7 +1805,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.inference_log.properties.timestamp_col.type,parentSchema:schema47.properties.inference_log.properties.timestamp_col,data:data7};
+const err20 = {instancePath:instancePath+"/inference_log/timestamp_col",schemaPath:"#/properties/inference_log/properties/timestamp_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.inference_log.properties.timestamp_col.type,parentSchema:schema50.properties.inference_log.properties.timestamp_col,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1606,7 +1819,7 @@ if(data3.model_id_col !== undefined){
 let data8 = data3.model_id_col;
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.inference_log.properties.model_id_col,data:data8};
+const err21 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1617,7 +1830,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.inference_log.properties.model_id_col.type,parentSchema:schema47.properties.inference_log.properties.model_id_col,data:data8};
+const err22 = {instancePath:instancePath+"/inference_log/model_id_col",schemaPath:"#/properties/inference_log/properties/model_id_col/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.inference_log.properties.model_id_col.type,parentSchema:schema50.properties.inference_log.properties.model_id_col,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1631,7 +1844,7 @@ if(data3.granularities !== undefined){
 let data9 = data3.granularities;
 if(Array.isArray(data9)){
 if(data9.length < 1){
-const err23 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema47.properties.inference_log.properties.granularities,data:data9};
+const err23 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema50.properties.inference_log.properties.granularities,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1645,7 +1858,7 @@ for(let i0=0; i0<len0; i0++){
 let data10 = data9[i0];
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.inference_log.properties.granularities.items,data:data10};
+const err24 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1656,7 +1869,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.inference_log.properties.granularities.items.type,parentSchema:schema47.properties.inference_log.properties.granularities.items,data:data10};
+const err25 = {instancePath:instancePath+"/inference_log/granularities/" + i0,schemaPath:"#/properties/inference_log/properties/granularities/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.inference_log.properties.granularities.items.type,parentSchema:schema50.properties.inference_log.properties.granularities.items,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1668,7 +1881,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.inference_log.properties.granularities.type,parentSchema:schema47.properties.inference_log.properties.granularities,data:data9};
+const err26 = {instancePath:instancePath+"/inference_log/granularities",schemaPath:"#/properties/inference_log/properties/granularities/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.inference_log.properties.granularities.type,parentSchema:schema50.properties.inference_log.properties.granularities,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1680,7 +1893,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.inference_log.type,parentSchema:schema47.properties.inference_log,data:data3};
+const err27 = {instancePath:instancePath+"/inference_log",schemaPath:"#/properties/inference_log/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.properties.inference_log.type,parentSchema:schema50.properties.inference_log,data:data3};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1694,7 +1907,7 @@ if(data.schedule !== undefined){
 let data11 = data.schedule;
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 if(data11.cron === undefined){
-const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema47.properties.schedule.required,parentSchema:schema47.properties.schedule,data:data11};
+const err28 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema50.properties.schedule.required,parentSchema:schema50.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1705,7 +1918,7 @@ errors++;
 }
 for(const key2 in data11){
 if(!((key2 === "cron") || (key2 === "timezone"))){
-const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema47.properties.schedule,data:data11};
+const err29 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema50.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1719,7 +1932,7 @@ if(data11.cron !== undefined){
 let data12 = data11.cron;
 if(typeof data12 === "string"){
 if(func1(data12) < 1){
-const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.schedule.properties.cron,data:data12};
+const err30 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1730,7 +1943,7 @@ errors++;
 }
 }
 else {
-const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.schedule.properties.cron.type,parentSchema:schema47.properties.schedule.properties.cron,data:data12};
+const err31 = {instancePath:instancePath+"/schedule/cron",schemaPath:"#/properties/schedule/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.schedule.properties.cron.type,parentSchema:schema50.properties.schedule.properties.cron,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1744,7 +1957,7 @@ if(data11.timezone !== undefined){
 let data13 = data11.timezone;
 if(typeof data13 === "string"){
 if(func1(data13) < 1){
-const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.schedule.properties.timezone,data:data13};
+const err32 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1755,7 +1968,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.schedule.properties.timezone.type,parentSchema:schema47.properties.schedule.properties.timezone,data:data13};
+const err33 = {instancePath:instancePath+"/schedule/timezone",schemaPath:"#/properties/schedule/properties/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.schedule.properties.timezone.type,parentSchema:schema50.properties.schedule.properties.timezone,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1767,7 +1980,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.properties.schedule.type,parentSchema:schema47.properties.schedule,data:data11};
+const err34 = {instancePath:instancePath+"/schedule",schemaPath:"#/properties/schedule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.properties.schedule.type,parentSchema:schema50.properties.schedule,data:data11};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1785,7 +1998,7 @@ for(let i1=0; i1<len1; i1++){
 let data15 = data14[i1];
 if(typeof data15 === "string"){
 if(func1(data15) < 1){
-const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema47.properties.slicing_exprs.items,data:data15};
+const err35 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema50.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1796,7 +2009,7 @@ errors++;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema47.properties.slicing_exprs.items.type,parentSchema:schema47.properties.slicing_exprs.items,data:data15};
+const err36 = {instancePath:instancePath+"/slicing_exprs/" + i1,schemaPath:"#/properties/slicing_exprs/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.slicing_exprs.items.type,parentSchema:schema50.properties.slicing_exprs.items,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1808,7 +2021,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/slicing_exprs",schemaPath:"#/properties/slicing_exprs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema47.properties.slicing_exprs.type,parentSchema:schema47.properties.slicing_exprs,data:data14};
+const err37 = {instancePath:instancePath+"/slicing_exprs",schemaPath:"#/properties/slicing_exprs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.slicing_exprs.type,parentSchema:schema50.properties.slicing_exprs,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1821,7 +2034,7 @@ errors++;
 if(data.refresh !== undefined){
 let data16 = data.refresh;
 if(typeof data16 !== "boolean"){
-const err38 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema47.properties.refresh.type,parentSchema:schema47.properties.refresh,data:data16};
+const err38 = {instancePath:instancePath+"/refresh",schemaPath:"#/properties/refresh/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.refresh.type,parentSchema:schema50.properties.refresh,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1839,7 +2052,7 @@ for(let i2=0; i2<len2; i2++){
 let data18 = data17[i2];
 if(typeof data18 === "string"){
 if(func1(data18) < 1){
-const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data18};
+const err39 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1850,7 +2063,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data18};
+const err40 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1871,7 +2084,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err41 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema46,data:data17};
+const err41 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema49,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1886,7 +2099,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data17};
+const err42 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1898,7 +2111,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2106,7 +2319,7 @@ errors++;
 }
 }
 if(typeof data5 === "string"){
-if(!pattern8.test(data5)){
+if(!pattern9.test(data5)){
 const err15 = {instancePath:instancePath+"/candidate/version",schemaPath:"#/$defs/candidate/properties/version/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\"",schema:"^[0-9]+$",parentSchema:schema38.properties.version,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -2253,8 +2466,8 @@ return errors === 0;
 }
 validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema50 = {"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}};
-const schema51 = {"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}};
+const schema53 = {"description":"A named set of gates.","type":"object","additionalProperties":false,"required":["gates"],"properties":{"description":{"description":"What the policy is for; shown in reports.","type":"string"},"applies_to":{"description":"Where a policy applies; absent lists mean everywhere.","$ref":"#/$defs/applies_to"},"extends":{"description":"Policies whose gates this one includes (inline names, builtin:<pack>, or relative files).","$ref":"#/$defs/policy_refs"},"gates":{"description":"Gates, each discriminated by `type`.","type":"array","items":{"$ref":"#/$defs/gate"}}}};
+const schema54 = {"description":"Where a policy applies; absent lists mean everywhere.","type":"object","additionalProperties":false,"properties":{"environments":{"description":"Target environments the policy applies to.","$ref":"#/$defs/name_list"},"models":{"description":"Model ids the policy applies to.","$ref":"#/$defs/name_list"}}};
 
 function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2269,7 +2482,7 @@ evaluated0.items = undefined;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((key0 === "environments") || (key0 === "models"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2287,7 +2500,7 @@ for(let i0=0; i0<len0; i0++){
 let data1 = data0[i0];
 if(typeof data1 === "string"){
 if(func1(data1) < 1){
-const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data1};
+const err1 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2298,7 +2511,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data1};
+const err2 = {instancePath:instancePath+"/environments/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2319,7 +2532,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err3 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema46,data:data0};
+const err3 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema49,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2334,7 +2547,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data0};
+const err4 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2352,7 +2565,7 @@ for(let i2=0; i2<len1; i2++){
 let data3 = data2[i2];
 if(typeof data3 === "string"){
 if(func1(data3) < 1){
-const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data3};
+const err5 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2363,7 +2576,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data3};
+const err6 = {instancePath:instancePath+"/models/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2384,7 +2597,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err7 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema46,data:data2};
+const err7 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema49,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2399,7 +2612,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data2};
+const err8 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2411,7 +2624,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2425,192 +2638,16 @@ return errors === 0;
 }
 validate32.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema54 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]};
-const schema55 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}};
-const schema56 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
-const schema57 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
-const pattern15 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
+const schema57 = {"description":"One gate; `type` selects its options.","type":"object","required":["type"],"discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/$defs/gate_required_tags"},{"$ref":"#/$defs/gate_metric_threshold"},{"$ref":"#/$defs/gate_metric_delta"},{"$ref":"#/$defs/gate_signature"},{"$ref":"#/$defs/gate_approvals"},{"$ref":"#/$defs/gate_provenance"},{"$ref":"#/$defs/gate_description"},{"$ref":"#/$defs/gate_soak"},{"$ref":"#/$defs/gate_drift"},{"$ref":"#/$defs/gate_dataset"},{"$ref":"#/$defs/gate_semver"},{"$ref":"#/$defs/gate_requirements"},{"$ref":"#/$defs/gate_quarantine"},{"$ref":"#/$defs/gate_expression"}]};
+const schema58 = {"description":"Tags that must be present, each value fully matching a regular expression.","type":"object","additionalProperties":false,"required":["type","tags"],"properties":{"type":{"description":"Gate type.","const":"required_tags"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tags":{"description":"Tag key → regular expression the value must fully match (\".+\" = present and non-empty).","type":"object","minProperties":1,"additionalProperties":{"type":"string"}},"on":{"description":"Where tags are read: the model version, the source run, either (version first), or the registered model.","enum":["version","run","version_or_run","model"],"default":"version"}}};
+const schema59 = {"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","type":"string","pattern":"^[A-Za-z0-9_.:/-]+$"};
+const schema60 = {"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","enum":["fail","warn"],"default":"fail"};
+const pattern19 = new RegExp("^[A-Za-z0-9_.:/-]+$", "u");
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate36.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema55.required,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-if(data.tags === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tags"},message:"must have required property '"+"tags"+"'",schema:schema55.required,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-for(const key0 in data){
-if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if("required_tags" !== data0){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "required_tags"},message:"must be equal to constant",schema:"required_tags",parentSchema:schema55.properties.type,data:data0};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-if(data.id !== undefined){
-let data1 = data.id;
-if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.severity !== undefined){
-let data2 = data.severity;
-if(!((data2 === "fail") || (data2 === "warn"))){
-const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data3 = data.description;
-if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.description.type,parentSchema:schema55.properties.description,data:data3};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.tags !== undefined){
-let data4 = data.tags;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-if(Object.keys(data4).length < 1){
-const err8 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema55.properties.tags,data:data4};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-for(const key1 in data4){
-let data5 = data4[key1];
-if(typeof data5 !== "string"){
-const err9 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.tags.additionalProperties.type,parentSchema:schema55.properties.tags.additionalProperties,data:data5};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.properties.tags.type,parentSchema:schema55.properties.tags,data:data4};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.on !== undefined){
-let data6 = data.on;
-if(!((((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run")) || (data6 === "model"))){
-const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema55.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema55.properties.on.enum,parentSchema:schema55.properties.on,data:data6};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate36.errors = vErrors;
-return errors === 0;
-}
-validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema58 = {"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}};
-
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate37.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -2628,8 +2665,184 @@ vErrors.push(err0);
 }
 errors++;
 }
+if(data.tags === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "tags"},message:"must have required property '"+"tags"+"'",schema:schema58.required,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tags")) || (key0 === "on"))){
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("required_tags" !== data0){
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "required_tags"},message:"must be equal to constant",schema:"required_tags",parentSchema:schema58.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern19.test(data1)){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+else {
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.description.type,parentSchema:schema58.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.tags !== undefined){
+let data4 = data.tags;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(Object.keys(data4).length < 1){
+const err8 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema58.properties.tags,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+for(const key1 in data4){
+let data5 = data4[key1];
+if(typeof data5 !== "string"){
+const err9 = {instancePath:instancePath+"/tags/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/tags/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.tags.additionalProperties.type,parentSchema:schema58.properties.tags.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.properties.tags.type,parentSchema:schema58.properties.tags,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.on !== undefined){
+let data6 = data.on;
+if(!((((data6 === "version") || (data6 === "run")) || (data6 === "version_or_run")) || (data6 === "model"))){
+const err11 = {instancePath:instancePath+"/on",schemaPath:"#/properties/on/enum",keyword:"enum",params:{allowedValues: schema58.properties.on.enum},message:"must be equal to one of the allowed values",schema:schema58.properties.on.enum,parentSchema:schema58.properties.on,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate36.errors = vErrors;
+return errors === 0;
+}
+validate36.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema61 = {"description":"The candidate run's metric must reach a fixed threshold (inclusive).","type":"object","additionalProperties":false,"required":["type","metric","threshold","greater_is_better"],"properties":{"type":{"description":"Gate type.","const":"metric_threshold"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the candidate's run.","type":"string","minLength":1},"threshold":{"description":"Candidate ≥ threshold when greater_is_better, else ≤ threshold.","type":"number"},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"}}};
+
+function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate37.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema61.required,parentSchema:schema61,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
 if(data.metric === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema61.required,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2639,7 +2852,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.threshold === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'",schema:schema61.required,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2649,7 +2862,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.greater_is_better === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema61.required,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2660,7 +2873,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "metric")) || (key0 === "threshold")) || (key0 === "greater_is_better"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2673,7 +2886,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("metric_threshold" !== data0){
-const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_threshold"},message:"must be equal to constant",schema:"metric_threshold",parentSchema:schema58.properties.type,data:data0};
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_threshold"},message:"must be equal to constant",schema:"metric_threshold",parentSchema:schema61.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2686,8 +2899,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2698,7 +2911,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2711,7 +2924,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2724,7 +2937,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.description.type,parentSchema:schema58.properties.description,data:data3};
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.description.type,parentSchema:schema61.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2738,7 +2951,7 @@ if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema58.properties.metric,data:data4};
+const err10 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema61.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2749,7 +2962,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema58.properties.metric.type,parentSchema:schema58.properties.metric,data:data4};
+const err11 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.metric.type,parentSchema:schema61.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2762,7 +2975,7 @@ errors++;
 if(data.threshold !== undefined){
 let data5 = data.threshold;
 if(!((typeof data5 == "number") && (isFinite(data5)))){
-const err12 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema58.properties.threshold.type,parentSchema:schema58.properties.threshold,data:data5};
+const err12 = {instancePath:instancePath+"/threshold",schemaPath:"#/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema61.properties.threshold.type,parentSchema:schema61.properties.threshold,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2775,7 +2988,7 @@ errors++;
 if(data.greater_is_better !== undefined){
 let data6 = data.greater_is_better;
 if(typeof data6 !== "boolean"){
-const err13 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema58.properties.greater_is_better.type,parentSchema:schema58.properties.greater_is_better,data:data6};
+const err13 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema61.properties.greater_is_better.type,parentSchema:schema61.properties.greater_is_better,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2787,7 +3000,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2801,7 +3014,7 @@ return errors === 0;
 }
 validate37.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema61 = {"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}};
+const schema64 = {"description":"Candidate metric compared with the target environment's champion; at least one of min_absolute_change, min_relative_change, max_regression.","type":"object","additionalProperties":false,"required":["type","metric","greater_is_better"],"anyOf":[{"required":["min_absolute_change"]},{"required":["min_relative_change"]},{"required":["max_regression"]}],"properties":{"type":{"description":"Gate type.","const":"metric_delta"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"metric":{"description":"Metric key in the runs.","type":"string","minLength":1},"greater_is_better":{"description":"Direction of the metric.","type":"boolean"},"min_absolute_change":{"description":"Candidate ≥ champion + a (≤ champion − a when lower is better).","type":"number","minimum":0},"min_relative_change":{"description":"(candidate − champion) / base ≥ r (sign flipped when lower is better).","type":"number","minimum":0},"max_regression":{"description":"Non-inferiority margin: the candidate may be at most this much worse than the champion; exactly one of absolute or relative.","type":"object","additionalProperties":false,"minProperties":1,"maxProperties":1,"properties":{"absolute":{"description":"Largest tolerated absolute regression.","type":"number","minimum":0},"relative":{"description":"Largest tolerated regression relative to the champion (0.01 = 1%).","type":"number","minimum":0}}},"relative_base":{"description":"Denominator of relative change: champion or |champion|.","enum":["champion","abs_champion"],"default":"champion"},"on_missing_baseline":{"description":"Outcome when there is no champion or it lacks the metric.","enum":["fail","pass","warn"],"default":"fail"}}};
 
 function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -2818,7 +3031,7 @@ let valid0 = false;
 const _errs2 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.min_absolute_change === undefined){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "min_absolute_change"},message:"must have required property '"+"min_absolute_change"+"'",schema:schema61.anyOf[0].required,parentSchema:schema61.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "min_absolute_change"},message:"must have required property '"+"min_absolute_change"+"'",schema:schema64.anyOf[0].required,parentSchema:schema64.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2833,7 +3046,7 @@ valid0 = valid0 || _valid0;
 const _errs3 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.min_relative_change === undefined){
-const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "min_relative_change"},message:"must have required property '"+"min_relative_change"+"'",schema:schema61.anyOf[1].required,parentSchema:schema61.anyOf[1],data};
+const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "min_relative_change"},message:"must have required property '"+"min_relative_change"+"'",schema:schema64.anyOf[1].required,parentSchema:schema64.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2848,7 +3061,7 @@ valid0 = valid0 || _valid0;
 const _errs4 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.max_regression === undefined){
-const err2 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: "max_regression"},message:"must have required property '"+"max_regression"+"'",schema:schema61.anyOf[2].required,parentSchema:schema61.anyOf[2],data};
+const err2 = {instancePath,schemaPath:"#/anyOf/2/required",keyword:"required",params:{missingProperty: "max_regression"},message:"must have required property '"+"max_regression"+"'",schema:schema64.anyOf[2].required,parentSchema:schema64.anyOf[2],data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2861,7 +3074,7 @@ errors++;
 var _valid0 = _errs4 === errors;
 valid0 = valid0 || _valid0;
 if(!valid0){
-const err3 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema61.anyOf,parentSchema:schema61,data};
+const err3 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema64.anyOf,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2883,7 +3096,7 @@ vErrors = null;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2893,7 +3106,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data.metric === undefined){
-const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2903,7 +3116,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data.greater_is_better === undefined){
-const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "greater_is_better"},message:"must have required property '"+"greater_is_better"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2913,8 +3126,8 @@ vErrors.push(err6);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema61.properties, key0))){
-const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
+if(!(func12.call(schema64.properties, key0))){
+const err7 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2927,7 +3140,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("metric_delta" !== data0){
-const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_delta"},message:"must be equal to constant",schema:"metric_delta",parentSchema:schema61.properties.type,data:data0};
+const err8 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "metric_delta"},message:"must be equal to constant",schema:"metric_delta",parentSchema:schema64.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2940,8 +3153,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err9 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err9 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2952,7 +3165,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err10 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2965,7 +3178,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err11 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err11 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2978,7 +3191,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.description.type,parentSchema:schema61.properties.description,data:data3};
+const err12 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.description.type,parentSchema:schema64.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2992,7 +3205,7 @@ if(data.metric !== undefined){
 let data4 = data.metric;
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema61.properties.metric,data:data4};
+const err13 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3003,7 +3216,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.metric.type,parentSchema:schema61.properties.metric,data:data4};
+const err14 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.metric.type,parentSchema:schema64.properties.metric,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3016,7 +3229,7 @@ errors++;
 if(data.greater_is_better !== undefined){
 let data5 = data.greater_is_better;
 if(typeof data5 !== "boolean"){
-const err15 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema61.properties.greater_is_better.type,parentSchema:schema61.properties.greater_is_better,data:data5};
+const err15 = {instancePath:instancePath+"/greater_is_better",schemaPath:"#/properties/greater_is_better/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.greater_is_better.type,parentSchema:schema64.properties.greater_is_better,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3030,7 +3243,7 @@ if(data.min_absolute_change !== undefined){
 let data6 = data.min_absolute_change;
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 < 0 || isNaN(data6)){
-const err16 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema61.properties.min_absolute_change,data:data6};
+const err16 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema64.properties.min_absolute_change,data:data6};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3041,7 +3254,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema61.properties.min_absolute_change.type,parentSchema:schema61.properties.min_absolute_change,data:data6};
+const err17 = {instancePath:instancePath+"/min_absolute_change",schemaPath:"#/properties/min_absolute_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema64.properties.min_absolute_change.type,parentSchema:schema64.properties.min_absolute_change,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3055,7 +3268,7 @@ if(data.min_relative_change !== undefined){
 let data7 = data.min_relative_change;
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 < 0 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema61.properties.min_relative_change,data:data7};
+const err18 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema64.properties.min_relative_change,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3066,7 +3279,7 @@ errors++;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema61.properties.min_relative_change.type,parentSchema:schema61.properties.min_relative_change,data:data7};
+const err19 = {instancePath:instancePath+"/min_relative_change",schemaPath:"#/properties/min_relative_change/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema64.properties.min_relative_change.type,parentSchema:schema64.properties.min_relative_change,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3080,7 +3293,7 @@ if(data.max_regression !== undefined){
 let data8 = data.max_regression;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(Object.keys(data8).length > 1){
-const err20 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema61.properties.max_regression,data:data8};
+const err20 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/maxProperties",keyword:"maxProperties",params:{limit: 1},message:"must NOT have more than 1 properties",schema:1,parentSchema:schema64.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3090,7 +3303,7 @@ vErrors.push(err20);
 errors++;
 }
 if(Object.keys(data8).length < 1){
-const err21 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema61.properties.max_regression,data:data8};
+const err21 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema64.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3101,7 +3314,7 @@ errors++;
 }
 for(const key1 in data8){
 if(!((key1 === "absolute") || (key1 === "relative"))){
-const err22 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema61.properties.max_regression,data:data8};
+const err22 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema64.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3115,7 +3328,7 @@ if(data8.absolute !== undefined){
 let data9 = data8.absolute;
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 0 || isNaN(data9)){
-const err23 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema61.properties.max_regression.properties.absolute,data:data9};
+const err23 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema64.properties.max_regression.properties.absolute,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3126,7 +3339,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema61.properties.max_regression.properties.absolute.type,parentSchema:schema61.properties.max_regression.properties.absolute,data:data9};
+const err24 = {instancePath:instancePath+"/max_regression/absolute",schemaPath:"#/properties/max_regression/properties/absolute/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema64.properties.max_regression.properties.absolute.type,parentSchema:schema64.properties.max_regression.properties.absolute,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3140,7 +3353,7 @@ if(data8.relative !== undefined){
 let data10 = data8.relative;
 if((typeof data10 == "number") && (isFinite(data10))){
 if(data10 < 0 || isNaN(data10)){
-const err25 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema61.properties.max_regression.properties.relative,data:data10};
+const err25 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema64.properties.max_regression.properties.relative,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3151,7 +3364,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema61.properties.max_regression.properties.relative.type,parentSchema:schema61.properties.max_regression.properties.relative,data:data10};
+const err26 = {instancePath:instancePath+"/max_regression/relative",schemaPath:"#/properties/max_regression/properties/relative/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema64.properties.max_regression.properties.relative.type,parentSchema:schema64.properties.max_regression.properties.relative,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3163,7 +3376,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.properties.max_regression.type,parentSchema:schema61.properties.max_regression,data:data8};
+const err27 = {instancePath:instancePath+"/max_regression",schemaPath:"#/properties/max_regression/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties.max_regression.type,parentSchema:schema64.properties.max_regression,data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3176,7 +3389,7 @@ errors++;
 if(data.relative_base !== undefined){
 let data11 = data.relative_base;
 if(!((data11 === "champion") || (data11 === "abs_champion"))){
-const err28 = {instancePath:instancePath+"/relative_base",schemaPath:"#/properties/relative_base/enum",keyword:"enum",params:{allowedValues: schema61.properties.relative_base.enum},message:"must be equal to one of the allowed values",schema:schema61.properties.relative_base.enum,parentSchema:schema61.properties.relative_base,data:data11};
+const err28 = {instancePath:instancePath+"/relative_base",schemaPath:"#/properties/relative_base/enum",keyword:"enum",params:{allowedValues: schema64.properties.relative_base.enum},message:"must be equal to one of the allowed values",schema:schema64.properties.relative_base.enum,parentSchema:schema64.properties.relative_base,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3189,7 +3402,7 @@ errors++;
 if(data.on_missing_baseline !== undefined){
 let data12 = data.on_missing_baseline;
 if(!(((data12 === "fail") || (data12 === "pass")) || (data12 === "warn"))){
-const err29 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema61.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema61.properties.on_missing_baseline.enum,parentSchema:schema61.properties.on_missing_baseline,data:data12};
+const err29 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema64.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema64.properties.on_missing_baseline.enum,parentSchema:schema64.properties.on_missing_baseline,data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3201,7 +3414,7 @@ errors++;
 }
 }
 else {
-const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
+const err30 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3215,166 +3428,12 @@ return errors === 0;
 }
 validate38.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema64 = {"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}};
+const schema67 = {"description":"The candidate has a model signature, compatible with the champion's.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"signature"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_inputs":{"description":"The signature must declare inputs.","type":"boolean","default":true},"require_outputs":{"description":"The signature must declare outputs.","type":"boolean","default":true},"compatible_with":{"description":"champion: no removed, retyped or newly required input column; none: no comparison.","enum":["champion","none"],"default":"champion"}}};
 
 function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
 const evaluated0 = validate39.evaluated;
-if(evaluated0.dynamicProps){
-evaluated0.props = undefined;
-}
-if(evaluated0.dynamicItems){
-evaluated0.items = undefined;
-}
-if(data && typeof data == "object" && !Array.isArray(data)){
-if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema64.required,parentSchema:schema64,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-for(const key0 in data){
-if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if("signature" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "signature"},message:"must be equal to constant",schema:"signature",parentSchema:schema64.properties.type,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.id !== undefined){
-let data1 = data.id;
-if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-if(data.severity !== undefined){
-let data2 = data.severity;
-if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-}
-if(data.description !== undefined){
-let data3 = data.description;
-if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.description.type,parentSchema:schema64.properties.description,data:data3};
-if(vErrors === null){
-vErrors = [err6];
-}
-else {
-vErrors.push(err6);
-}
-errors++;
-}
-}
-if(data.require_inputs !== undefined){
-let data4 = data.require_inputs;
-if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_inputs",schemaPath:"#/properties/require_inputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.require_inputs.type,parentSchema:schema64.properties.require_inputs,data:data4};
-if(vErrors === null){
-vErrors = [err7];
-}
-else {
-vErrors.push(err7);
-}
-errors++;
-}
-}
-if(data.require_outputs !== undefined){
-let data5 = data.require_outputs;
-if(typeof data5 !== "boolean"){
-const err8 = {instancePath:instancePath+"/require_outputs",schemaPath:"#/properties/require_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.require_outputs.type,parentSchema:schema64.properties.require_outputs,data:data5};
-if(vErrors === null){
-vErrors = [err8];
-}
-else {
-vErrors.push(err8);
-}
-errors++;
-}
-}
-if(data.compatible_with !== undefined){
-let data6 = data.compatible_with;
-if(!((data6 === "champion") || (data6 === "none"))){
-const err9 = {instancePath:instancePath+"/compatible_with",schemaPath:"#/properties/compatible_with/enum",keyword:"enum",params:{allowedValues: schema64.properties.compatible_with.enum},message:"must be equal to one of the allowed values",schema:schema64.properties.compatible_with.enum,parentSchema:schema64.properties.compatible_with,data:data6};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-}
-}
-else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-validate39.errors = vErrors;
-return errors === 0;
-}
-validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
-
-const schema67 = {"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}};
-
-function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
-let vErrors = null;
-let errors = 0;
-const evaluated0 = validate40.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3393,7 +3452,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func12.call(schema67.properties, key0))){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_inputs")) || (key0 === "require_outputs")) || (key0 === "compatible_with"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -3406,8 +3465,8 @@ errors++;
 }
 if(data.type !== undefined){
 let data0 = data.type;
-if("approvals" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "approvals"},message:"must be equal to constant",schema:"approvals",parentSchema:schema67.properties.type,data:data0};
+if("signature" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "signature"},message:"must be equal to constant",schema:"signature",parentSchema:schema67.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3420,8 +3479,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3432,7 +3491,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3445,7 +3504,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3468,10 +3527,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.min !== undefined){
-let data4 = data.min;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema67.properties.min.type,parentSchema:schema67.properties.min,data:data4};
+if(data.require_inputs !== undefined){
+let data4 = data.require_inputs;
+if(typeof data4 !== "boolean"){
+const err7 = {instancePath:instancePath+"/require_inputs",schemaPath:"#/properties/require_inputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.require_inputs.type,parentSchema:schema67.properties.require_inputs,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3480,9 +3539,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 1 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema67.properties.min,data:data4};
+}
+if(data.require_outputs !== undefined){
+let data5 = data.require_outputs;
+if(typeof data5 !== "boolean"){
+const err8 = {instancePath:instancePath+"/require_outputs",schemaPath:"#/properties/require_outputs/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.require_outputs.type,parentSchema:schema67.properties.require_outputs,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3492,13 +3553,10 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-if(data.from !== undefined){
-let data5 = data.from;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-for(const key1 in data5){
-if(!((key1 === "teams") || (key1 === "users"))){
-const err9 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema67.properties.from,data:data5};
+if(data.compatible_with !== undefined){
+let data6 = data.compatible_with;
+if(!((data6 === "champion") || (data6 === "none"))){
+const err9 = {instancePath:instancePath+"/compatible_with",schemaPath:"#/properties/compatible_with/enum",keyword:"enum",params:{allowedValues: schema67.properties.compatible_with.enum},message:"must be equal to one of the allowed values",schema:schema67.properties.compatible_with.enum,parentSchema:schema67.properties.compatible_with,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3508,15 +3566,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data5.teams !== undefined){
-let data6 = data5.teams;
-if(Array.isArray(data6)){
-const len0 = data6.length;
-for(let i0=0; i0<len0; i0++){
-let data7 = data6[i0];
-if(typeof data7 === "string"){
-if(func1(data7) < 1){
-const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67.properties.from.properties.teams.items,data:data7};
+}
+else {
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3525,203 +3577,17 @@ vErrors.push(err10);
 }
 errors++;
 }
-}
-else {
-const err11 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.from.properties.teams.items.type,parentSchema:schema67.properties.from.properties.teams.items,data:data7};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-}
-}
-else {
-const err12 = {instancePath:instancePath+"/from/teams",schemaPath:"#/properties/from/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.from.properties.teams.type,parentSchema:schema67.properties.from.properties.teams,data:data6};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-if(data5.users !== undefined){
-let data8 = data5.users;
-if(Array.isArray(data8)){
-const len1 = data8.length;
-for(let i1=0; i1<len1; i1++){
-let data9 = data8[i1];
-if(typeof data9 === "string"){
-if(func1(data9) < 1){
-const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67.properties.from.properties.users.items,data:data9};
-if(vErrors === null){
-vErrors = [err13];
-}
-else {
-vErrors.push(err13);
-}
-errors++;
-}
-}
-else {
-const err14 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.from.properties.users.items.type,parentSchema:schema67.properties.from.properties.users.items,data:data9};
-if(vErrors === null){
-vErrors = [err14];
-}
-else {
-vErrors.push(err14);
-}
-errors++;
-}
-}
-}
-else {
-const err15 = {instancePath:instancePath+"/from/users",schemaPath:"#/properties/from/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.from.properties.users.type,parentSchema:schema67.properties.from.properties.users,data:data8};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.properties.from.type,parentSchema:schema67.properties.from,data:data5};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data.exclude_author !== undefined){
-let data10 = data.exclude_author;
-if(true !== data10){
-const err17 = {instancePath:instancePath+"/exclude_author",schemaPath:"#/properties/exclude_author/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema67.properties.exclude_author,data:data10};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data.dismiss_stale !== undefined){
-let data11 = data.dismiss_stale;
-if(typeof data11 !== "boolean"){
-const err18 = {instancePath:instancePath+"/dismiss_stale",schemaPath:"#/properties/dismiss_stale/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.dismiss_stale.type,parentSchema:schema67.properties.dismiss_stale,data:data11};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-if(data.sources !== undefined){
-let data12 = data.sources;
-if(Array.isArray(data12)){
-if(data12.length < 1){
-const err19 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema67.properties.sources,data:data12};
-if(vErrors === null){
-vErrors = [err19];
-}
-else {
-vErrors.push(err19);
-}
-errors++;
-}
-const len2 = data12.length;
-for(let i2=0; i2<len2; i2++){
-let data13 = data12[i2];
-if(!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))){
-const err20 = {instancePath:instancePath+"/sources/" + i2,schemaPath:"#/properties/sources/items/enum",keyword:"enum",params:{allowedValues: schema67.properties.sources.items.enum},message:"must be equal to one of the allowed values",schema:schema67.properties.sources.items.enum,parentSchema:schema67.properties.sources.items,data:data13};
-if(vErrors === null){
-vErrors = [err20];
-}
-else {
-vErrors.push(err20);
-}
-errors++;
-}
-}
-let i3 = data12.length;
-let j0;
-if(i3 > 1){
-outer0:
-for(;i3--;){
-for(j0 = i3; j0--;){
-if(func0(data12[i3], data12[j0])){
-const err21 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema67.properties.sources,data:data12};
-if(vErrors === null){
-vErrors = [err21];
-}
-else {
-vErrors.push(err21);
-}
-errors++;
-break outer0;
-}
-}
-}
-}
-}
-else {
-const err22 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.sources.type,parentSchema:schema67.properties.sources,data:data12};
-if(vErrors === null){
-vErrors = [err22];
-}
-else {
-vErrors.push(err22);
-}
-errors++;
-}
-}
-if(data.block_on_changes_requested !== undefined){
-let data14 = data.block_on_changes_requested;
-if(typeof data14 !== "boolean"){
-const err23 = {instancePath:instancePath+"/block_on_changes_requested",schemaPath:"#/properties/block_on_changes_requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.block_on_changes_requested.type,parentSchema:schema67.properties.block_on_changes_requested,data:data14};
-if(vErrors === null){
-vErrors = [err23];
-}
-else {
-vErrors.push(err23);
-}
-errors++;
-}
-}
-}
-else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
-if(vErrors === null){
-vErrors = [err24];
-}
-else {
-vErrors.push(err24);
-}
-errors++;
-}
-validate40.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
-validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate39.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema70 = {"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}};
+const schema70 = {"description":"Human approvals from pull-request reviews, environment approvals or registry tags.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"approvals"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min":{"description":"Approvals needed.","type":"integer","minimum":1,"default":1},"from":{"description":"Who counts; empty or absent = any reviewer.","type":"object","additionalProperties":false,"properties":{"teams":{"description":"Organization team slugs.","type":"array","items":{"type":"string","minLength":1}},"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","minLength":1}}}},"exclude_author":{"description":"The change's author never counts (always true; may be stated explicitly).","const":true,"default":true},"dismiss_stale":{"description":"Approvals on a commit other than the head do not count.","type":"boolean","default":true},"sources":{"description":"Where approvals come from.","type":"array","minItems":1,"uniqueItems":true,"items":{"enum":["pull_request_review","environment","registry_tag"]},"default":["pull_request_review","environment"]},"block_on_changes_requested":{"description":"A reviewer whose latest review requests changes blocks.","type":"boolean","default":true}}};
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate40(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate41.evaluated;
+const evaluated0 = validate40.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3740,7 +3606,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))){
+if(!(func12.call(schema70.properties, key0))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -3753,8 +3619,8 @@ errors++;
 }
 if(data.type !== undefined){
 let data0 = data.type;
-if("provenance" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "provenance"},message:"must be equal to constant",schema:"provenance",parentSchema:schema70.properties.type,data:data0};
+if("approvals" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "approvals"},message:"must be equal to constant",schema:"approvals",parentSchema:schema70.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3767,8 +3633,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3779,7 +3645,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3792,7 +3658,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3815,10 +3681,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.require_run !== undefined){
-let data4 = data.require_run;
-if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_run",schemaPath:"#/properties/require_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.require_run.type,parentSchema:schema70.properties.require_run,data:data4};
+if(data.min !== undefined){
+let data4 = data.min;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err7 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema70.properties.min.type,parentSchema:schema70.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3827,11 +3693,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-if(data.require_finished_run !== undefined){
-let data5 = data.require_finished_run;
-if(typeof data5 !== "boolean"){
-const err8 = {instancePath:instancePath+"/require_finished_run",schemaPath:"#/properties/require_finished_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.require_finished_run.type,parentSchema:schema70.properties.require_finished_run,data:data5};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 1 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/min",schemaPath:"#/properties/min/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema70.properties.min,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3841,10 +3705,13 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.require_git_commit !== undefined){
-let data6 = data.require_git_commit;
-if(typeof data6 !== "boolean"){
-const err9 = {instancePath:instancePath+"/require_git_commit",schemaPath:"#/properties/require_git_commit/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.require_git_commit.type,parentSchema:schema70.properties.require_git_commit,data:data6};
+}
+if(data.from !== undefined){
+let data5 = data.from;
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+for(const key1 in data5){
+if(!((key1 === "teams") || (key1 === "users"))){
+const err9 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema70.properties.from,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3854,10 +3721,15 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.commit_in_repo !== undefined){
-let data7 = data.commit_in_repo;
-if(typeof data7 !== "boolean"){
-const err10 = {instancePath:instancePath+"/commit_in_repo",schemaPath:"#/properties/commit_in_repo/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.commit_in_repo.type,parentSchema:schema70.properties.commit_in_repo,data:data7};
+if(data5.teams !== undefined){
+let data6 = data5.teams;
+if(Array.isArray(data6)){
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+let data7 = data6[i0];
+if(typeof data7 === "string"){
+if(func1(data7) < 1){
+const err10 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3867,9 +3739,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
+const err11 = {instancePath:instancePath+"/from/teams/" + i0,schemaPath:"#/properties/from/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.from.properties.teams.items.type,parentSchema:schema70.properties.from.properties.teams.items,data:data7};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3878,17 +3749,192 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate41.errors = vErrors;
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/from/teams",schemaPath:"#/properties/from/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.from.properties.teams.type,parentSchema:schema70.properties.from.properties.teams,data:data6};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data5.users !== undefined){
+let data8 = data5.users;
+if(Array.isArray(data8)){
+const len1 = data8.length;
+for(let i1=0; i1<len1; i1++){
+let data9 = data8[i1];
+if(typeof data9 === "string"){
+if(func1(data9) < 1){
+const err13 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.from.properties.users.items,data:data9};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+else {
+const err14 = {instancePath:instancePath+"/from/users/" + i1,schemaPath:"#/properties/from/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.from.properties.users.items.type,parentSchema:schema70.properties.from.properties.users.items,data:data9};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+}
+}
+else {
+const err15 = {instancePath:instancePath+"/from/users",schemaPath:"#/properties/from/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.from.properties.users.type,parentSchema:schema70.properties.from.properties.users,data:data8};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/from",schemaPath:"#/properties/from/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.properties.from.type,parentSchema:schema70.properties.from,data:data5};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.exclude_author !== undefined){
+let data10 = data.exclude_author;
+if(true !== data10){
+const err17 = {instancePath:instancePath+"/exclude_author",schemaPath:"#/properties/exclude_author/const",keyword:"const",params:{allowedValue: true},message:"must be equal to constant",schema:true,parentSchema:schema70.properties.exclude_author,data:data10};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+if(data.dismiss_stale !== undefined){
+let data11 = data.dismiss_stale;
+if(typeof data11 !== "boolean"){
+const err18 = {instancePath:instancePath+"/dismiss_stale",schemaPath:"#/properties/dismiss_stale/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.dismiss_stale.type,parentSchema:schema70.properties.dismiss_stale,data:data11};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.sources !== undefined){
+let data12 = data.sources;
+if(Array.isArray(data12)){
+if(data12.length < 1){
+const err19 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema70.properties.sources,data:data12};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+const len2 = data12.length;
+for(let i2=0; i2<len2; i2++){
+let data13 = data12[i2];
+if(!(((data13 === "pull_request_review") || (data13 === "environment")) || (data13 === "registry_tag"))){
+const err20 = {instancePath:instancePath+"/sources/" + i2,schemaPath:"#/properties/sources/items/enum",keyword:"enum",params:{allowedValues: schema70.properties.sources.items.enum},message:"must be equal to one of the allowed values",schema:schema70.properties.sources.items.enum,parentSchema:schema70.properties.sources.items,data:data13};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+let i3 = data12.length;
+let j0;
+if(i3 > 1){
+outer0:
+for(;i3--;){
+for(j0 = i3; j0--;){
+if(func0(data12[i3], data12[j0])){
+const err21 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i3+" are identical)",schema:true,parentSchema:schema70.properties.sources,data:data12};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+break outer0;
+}
+}
+}
+}
+}
+else {
+const err22 = {instancePath:instancePath+"/sources",schemaPath:"#/properties/sources/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema70.properties.sources.type,parentSchema:schema70.properties.sources,data:data12};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data.block_on_changes_requested !== undefined){
+let data14 = data.block_on_changes_requested;
+if(typeof data14 !== "boolean"){
+const err23 = {instancePath:instancePath+"/block_on_changes_requested",schemaPath:"#/properties/block_on_changes_requested/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.block_on_changes_requested.type,parentSchema:schema70.properties.block_on_changes_requested,data:data14};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+validate40.errors = vErrors;
 return errors === 0;
 }
-validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate40.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema73 = {"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}};
+const schema73 = {"description":"The version comes from a finished run at a known commit.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"provenance"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_run":{"description":"The version has a source run.","type":"boolean","default":true},"require_finished_run":{"description":"The run's status is FINISHED.","type":"boolean","default":true},"require_git_commit":{"description":"Run tag mlflow.source.git.commit is present.","type":"boolean","default":true},"commit_in_repo":{"description":"That commit exists in this GitHub repository.","type":"boolean","default":false}}};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate42.evaluated;
+const evaluated0 = validate41.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -3907,7 +3953,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))){
+if(!((((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_run")) || (key0 === "require_finished_run")) || (key0 === "require_git_commit")) || (key0 === "commit_in_repo"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -3920,8 +3966,8 @@ errors++;
 }
 if(data.type !== undefined){
 let data0 = data.type;
-if("description" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "description"},message:"must be equal to constant",schema:"description",parentSchema:schema73.properties.type,data:data0};
+if("provenance" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "provenance"},message:"must be equal to constant",schema:"provenance",parentSchema:schema73.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3934,8 +3980,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3946,7 +3992,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3959,7 +4005,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3982,10 +4028,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.min_length !== undefined){
-let data4 = data.min_length;
-if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err7 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.min_length.type,parentSchema:schema73.properties.min_length,data:data4};
+if(data.require_run !== undefined){
+let data4 = data.require_run;
+if(typeof data4 !== "boolean"){
+const err7 = {instancePath:instancePath+"/require_run",schemaPath:"#/properties/require_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.properties.require_run.type,parentSchema:schema73.properties.require_run,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3994,9 +4040,11 @@ vErrors.push(err7);
 }
 errors++;
 }
-if((typeof data4 == "number") && (isFinite(data4))){
-if(data4 < 1 || isNaN(data4)){
-const err8 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.min_length,data:data4};
+}
+if(data.require_finished_run !== undefined){
+let data5 = data.require_finished_run;
+if(typeof data5 !== "boolean"){
+const err8 = {instancePath:instancePath+"/require_finished_run",schemaPath:"#/properties/require_finished_run/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.properties.require_finished_run.type,parentSchema:schema73.properties.require_finished_run,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4006,12 +4054,10 @@ vErrors.push(err8);
 errors++;
 }
 }
-}
-if(data.model_card_tag !== undefined){
-let data5 = data.model_card_tag;
-if(typeof data5 === "string"){
-if(func1(data5) < 1){
-const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema73.properties.model_card_tag,data:data5};
+if(data.require_git_commit !== undefined){
+let data6 = data.require_git_commit;
+if(typeof data6 !== "boolean"){
+const err9 = {instancePath:instancePath+"/require_git_commit",schemaPath:"#/properties/require_git_commit/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.properties.require_git_commit.type,parentSchema:schema73.properties.require_git_commit,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4021,8 +4067,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-else {
-const err10 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.model_card_tag.type,parentSchema:schema73.properties.model_card_tag,data:data5};
+if(data.commit_in_repo !== undefined){
+let data7 = data.commit_in_repo;
+if(typeof data7 !== "boolean"){
+const err10 = {instancePath:instancePath+"/commit_in_repo",schemaPath:"#/properties/commit_in_repo/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.properties.commit_in_repo.type,parentSchema:schema73.properties.commit_in_repo,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4043,17 +4091,17 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate42.errors = vErrors;
+validate41.errors = vErrors;
 return errors === 0;
 }
-validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate41.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema76 = {"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}};
+const schema76 = {"description":"The candidate version is described (or links a model card).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"description"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_length":{"description":"Minimum trimmed length of the version description.","type":"integer","minimum":1,"default":20},"model_card_tag":{"description":"A version tag whose non-empty value also satisfies the gate.","type":"string","minLength":1}}};
 
-function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate43.evaluated;
+const evaluated0 = validate42.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4072,7 +4120,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "context")) || (key0 === "name")) || (key0 === "on_missing_baseline"))){
+if(!((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "min_length")) || (key0 === "model_card_tag"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -4085,8 +4133,8 @@ errors++;
 }
 if(data.type !== undefined){
 let data0 = data.type;
-if("dataset" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "dataset"},message:"must be equal to constant",schema:"dataset",parentSchema:schema76.properties.type,data:data0};
+if("description" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "description"},message:"must be equal to constant",schema:"description",parentSchema:schema76.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4099,8 +4147,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4111,7 +4159,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4124,7 +4172,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4147,11 +4195,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.context !== undefined){
-let data4 = data.context;
-if(typeof data4 === "string"){
-if(func1(data4) < 1){
-const err7 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.context,data:data4};
+if(data.min_length !== undefined){
+let data4 = data.min_length;
+if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
+const err7 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema76.properties.min_length.type,parentSchema:schema76.properties.min_length,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4160,9 +4207,9 @@ vErrors.push(err7);
 }
 errors++;
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.context.type,parentSchema:schema76.properties.context,data:data4};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 1 || isNaN(data4)){
+const err8 = {instancePath:instancePath+"/min_length",schemaPath:"#/properties/min_length/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema76.properties.min_length,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4172,11 +4219,12 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.name !== undefined){
-let data5 = data.name;
+}
+if(data.model_card_tag !== undefined){
+let data5 = data.model_card_tag;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.name,data:data5};
+const err9 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4187,7 +4235,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.name.type,parentSchema:schema76.properties.name,data:data5};
+const err10 = {instancePath:instancePath+"/model_card_tag",schemaPath:"#/properties/model_card_tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.model_card_tag.type,parentSchema:schema76.properties.model_card_tag,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4197,10 +4245,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.on_missing_baseline !== undefined){
-let data6 = data.on_missing_baseline;
-if(!(((data6 === "fail") || (data6 === "pass")) || (data6 === "warn"))){
-const err11 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema76.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema76.properties.on_missing_baseline.enum,parentSchema:schema76.properties.on_missing_baseline,data:data6};
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4209,29 +4256,19 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-validate43.errors = vErrors;
+validate42.errors = vErrors;
 return errors === 0;
 }
-validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate42.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema79 = {"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}};
+const schema79 = {"description":"The candidate has been served in the environment it comes from for at least `min_duration`, with at least `min_requests` requests and its 5xx rate and p95 execution time within bounds, read from that endpoint's inference table over the window that ends `ingestion_lag` before the plan (docs/gates.md#soak). Needs `sql_warehouse_id` on the source environment and the model's `serving:` there.","type":"object","additionalProperties":false,"required":["type","min_duration","min_requests"],"properties":{"type":{"description":"Gate type.","const":"soak"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>`.","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"min_duration":{"description":"How long the candidate must have been served (evidence time: the window), e.g. `24h`, `3d`; at least 1m.","$ref":"#/$defs/long_duration"},"min_requests":{"description":"Requests of the candidate the inference table must hold in the window.","type":"integer","minimum":1},"max_error_rate":{"description":"Highest tolerated 5xx rate in the window (0..1).","type":"number","minimum":0,"maximum":1},"max_p95_latency_ms":{"description":"Highest tolerated 95th percentile of execution_duration_ms (model execution time) in the window.","type":"number","exclusiveMinimum":0},"ingestion_lag":{"description":"How long the inference table may take to log a request; the window ends this long before the plan. Default 1h.","$ref":"#/$defs/long_duration","default":"1h"}}};
+const schema82 = {"description":"A duration: seconds as a number, or a string such as `30m`, `24h`, `7d`, `1d12h`.","type":["string","integer"],"pattern":"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$","minimum":0};
+const pattern27 = new RegExp("^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$", "u");
 
-function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate44.evaluated;
+const evaluated0 = validate43.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4249,9 +4286,8 @@ vErrors.push(err0);
 }
 errors++;
 }
-for(const key0 in data){
-if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tag")) || (key0 === "no_downgrade")) || (key0 === "major_for_breaking"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data};
+if(data.min_duration === undefined){
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "min_duration"},message:"must have required property '"+"min_duration"+"'",schema:schema79.required,parentSchema:schema79,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4260,11 +4296,8 @@ vErrors.push(err1);
 }
 errors++;
 }
-}
-if(data.type !== undefined){
-let data0 = data.type;
-if("semver" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "semver"},message:"must be equal to constant",schema:"semver",parentSchema:schema79.properties.type,data:data0};
+if(data.min_requests === undefined){
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "min_requests"},message:"must have required property '"+"min_requests"+"'",schema:schema79.required,parentSchema:schema79,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4273,12 +4306,9 @@ vErrors.push(err2);
 }
 errors++;
 }
-}
-if(data.id !== undefined){
-let data1 = data.id;
-if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+for(const key0 in data){
+if(!(func12.call(schema79.properties, key0))){
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4288,8 +4318,10 @@ vErrors.push(err3);
 errors++;
 }
 }
-else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+if(data.type !== undefined){
+let data0 = data.type;
+if("soak" !== data0){
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "soak"},message:"must be equal to constant",schema:"soak",parentSchema:schema79.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4299,10 +4331,11 @@ vErrors.push(err4);
 errors++;
 }
 }
-if(data.severity !== undefined){
-let data2 = data.severity;
-if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern19.test(data1)){
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4312,10 +4345,8 @@ vErrors.push(err5);
 errors++;
 }
 }
-if(data.description !== undefined){
-let data3 = data.description;
-if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.description.type,parentSchema:schema79.properties.description,data:data3};
+else {
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4325,11 +4356,10 @@ vErrors.push(err6);
 errors++;
 }
 }
-if(data.tag !== undefined){
-let data4 = data.tag;
-if(typeof data4 === "string"){
-if(func1(data4) < 1){
-const err7 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.tag,data:data4};
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err7 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4339,8 +4369,10 @@ vErrors.push(err7);
 errors++;
 }
 }
-else {
-const err8 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.tag.type,parentSchema:schema79.properties.tag,data:data4};
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.description.type,parentSchema:schema79.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4350,10 +4382,10 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.no_downgrade !== undefined){
-let data5 = data.no_downgrade;
-if(typeof data5 !== "boolean"){
-const err9 = {instancePath:instancePath+"/no_downgrade",schemaPath:"#/properties/no_downgrade/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema79.properties.no_downgrade.type,parentSchema:schema79.properties.no_downgrade,data:data5};
+if(data.min_duration !== undefined){
+let data4 = data.min_duration;
+if((typeof data4 !== "string") && (!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4))))){
+const err9 = {instancePath:instancePath+"/min_duration",schemaPath:"#/$defs/long_duration/type",keyword:"type",params:{type: schema82.type},message:"must be string,integer",schema:schema82.type,parentSchema:schema82,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4362,11 +4394,9 @@ vErrors.push(err9);
 }
 errors++;
 }
-}
-if(data.major_for_breaking !== undefined){
-let data6 = data.major_for_breaking;
-if(typeof data6 !== "boolean"){
-const err10 = {instancePath:instancePath+"/major_for_breaking",schemaPath:"#/properties/major_for_breaking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema79.properties.major_for_breaking.type,parentSchema:schema79.properties.major_for_breaking,data:data6};
+if((typeof data4 == "number") && (isFinite(data4))){
+if(data4 < 0 || isNaN(data4)){
+const err10 = {instancePath:instancePath+"/min_duration",schemaPath:"#/$defs/long_duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema82,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4376,9 +4406,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-}
-else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data};
+if(typeof data4 === "string"){
+if(!pattern27.test(data4)){
+const err11 = {instancePath:instancePath+"/min_duration",schemaPath:"#/$defs/long_duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema82,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4387,12 +4417,3352 @@ vErrors.push(err11);
 }
 errors++;
 }
+}
+}
+if(data.min_requests !== undefined){
+let data5 = data.min_requests;
+if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
+const err12 = {instancePath:instancePath+"/min_requests",schemaPath:"#/properties/min_requests/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema79.properties.min_requests.type,parentSchema:schema79.properties.min_requests,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+if((typeof data5 == "number") && (isFinite(data5))){
+if(data5 < 1 || isNaN(data5)){
+const err13 = {instancePath:instancePath+"/min_requests",schemaPath:"#/properties/min_requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema79.properties.min_requests,data:data5};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+if(data.max_error_rate !== undefined){
+let data6 = data.max_error_rate;
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 > 1 || isNaN(data6)){
+const err14 = {instancePath:instancePath+"/max_error_rate",schemaPath:"#/properties/max_error_rate/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema79.properties.max_error_rate,data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+if(data6 < 0 || isNaN(data6)){
+const err15 = {instancePath:instancePath+"/max_error_rate",schemaPath:"#/properties/max_error_rate/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema79.properties.max_error_rate,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+else {
+const err16 = {instancePath:instancePath+"/max_error_rate",schemaPath:"#/properties/max_error_rate/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema79.properties.max_error_rate.type,parentSchema:schema79.properties.max_error_rate,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data.max_p95_latency_ms !== undefined){
+let data7 = data.max_p95_latency_ms;
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 <= 0 || isNaN(data7)){
+const err17 = {instancePath:instancePath+"/max_p95_latency_ms",schemaPath:"#/properties/max_p95_latency_ms/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema79.properties.max_p95_latency_ms,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/max_p95_latency_ms",schemaPath:"#/properties/max_p95_latency_ms/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema79.properties.max_p95_latency_ms.type,parentSchema:schema79.properties.max_p95_latency_ms,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+if(data.ingestion_lag !== undefined){
+let data8 = data.ingestion_lag;
+if((typeof data8 !== "string") && (!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8))))){
+const err19 = {instancePath:instancePath+"/ingestion_lag",schemaPath:"#/$defs/long_duration/type",keyword:"type",params:{type: schema82.type},message:"must be string,integer",schema:schema82.type,parentSchema:schema82,data:data8};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 0 || isNaN(data8)){
+const err20 = {instancePath:instancePath+"/ingestion_lag",schemaPath:"#/$defs/long_duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema82,data:data8};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+}
+if(typeof data8 === "string"){
+if(!pattern27.test(data8)){
+const err21 = {instancePath:instancePath+"/ingestion_lag",schemaPath:"#/$defs/long_duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema82,data:data8};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+validate43.errors = vErrors;
+return errors === 0;
+}
+validate43.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema84 = {"description":"The source environment's Lakehouse monitor's metric tables for the candidate (latest window, whole table, rows of its model id) hold named columns' drift statistics and profile figures within bounds (docs/gates.md#drift). Needs `sql_warehouse_id` on the source environment and the model's `monitor:` there.","type":"object","additionalProperties":false,"required":["type"],"anyOf":[{"required":["columns"]},{"required":["quality"]}],"properties":{"type":{"description":"Gate type.","const":"drift"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>`.","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"columns":{"description":"Column name → drift statistic (as the drift metrics table names it) → bound.","type":"object","minProperties":1,"additionalProperties":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"js_distance":{"description":"Drift statistic `js_distance`: its bound.","$ref":"#/$defs/drift_bound"},"ks_test.statistic":{"description":"Drift statistic `ks_test.statistic`: its bound.","$ref":"#/$defs/drift_bound"},"ks_test.pvalue":{"description":"Drift statistic `ks_test.pvalue`: its bound.","$ref":"#/$defs/drift_bound"},"wasserstein_distance":{"description":"Drift statistic `wasserstein_distance`: its bound.","$ref":"#/$defs/drift_bound"},"population_stability_index":{"description":"Drift statistic `population_stability_index`: its bound.","$ref":"#/$defs/drift_bound"},"chi_squared_test.statistic":{"description":"Drift statistic `chi_squared_test.statistic`: its bound.","$ref":"#/$defs/drift_bound"},"chi_squared_test.pvalue":{"description":"Drift statistic `chi_squared_test.pvalue`: its bound.","$ref":"#/$defs/drift_bound"},"tv_distance":{"description":"Drift statistic `tv_distance`: its bound.","$ref":"#/$defs/drift_bound"},"l_infinity_distance":{"description":"Drift statistic `l_infinity_distance`: its bound.","$ref":"#/$defs/drift_bound"},"count_delta":{"description":"Drift statistic `count_delta`: its bound.","$ref":"#/$defs/drift_bound"},"avg_delta":{"description":"Drift statistic `avg_delta`: its bound.","$ref":"#/$defs/drift_bound"},"percent_null_delta":{"description":"Drift statistic `percent_null_delta`: its bound.","$ref":"#/$defs/drift_bound"},"percent_zeros_delta":{"description":"Drift statistic `percent_zeros_delta`: its bound.","$ref":"#/$defs/drift_bound"},"percent_distinct_delta":{"description":"Drift statistic `percent_distinct_delta`: its bound.","$ref":"#/$defs/drift_bound"}}}},"quality":{"description":"Column name (`:table` for the whole table) → profile figure → bound.","type":"object","minProperties":1,"additionalProperties":{"type":"object","minProperties":1,"additionalProperties":false,"properties":{"count":{"description":"Profile figure `count`: its bound.","$ref":"#/$defs/drift_bound"},"num_nulls":{"description":"Profile figure `num_nulls`: its bound.","$ref":"#/$defs/drift_bound"},"percent_null":{"description":"Profile figure `percent_null`: its bound.","$ref":"#/$defs/drift_bound"},"percent_nan":{"description":"Profile figure `percent_nan`: its bound.","$ref":"#/$defs/drift_bound"},"percent_zeros":{"description":"Profile figure `percent_zeros`: its bound.","$ref":"#/$defs/drift_bound"},"percent_distinct":{"description":"Profile figure `percent_distinct`: its bound.","$ref":"#/$defs/drift_bound"},"avg":{"description":"Profile figure `avg`: its bound.","$ref":"#/$defs/drift_bound"},"min":{"description":"Profile figure `min`: its bound.","$ref":"#/$defs/drift_bound"},"max":{"description":"Profile figure `max`: its bound.","$ref":"#/$defs/drift_bound"},"stddev":{"description":"Profile figure `stddev`: its bound.","$ref":"#/$defs/drift_bound"}}}},"drift_type":{"description":"Which drift rows: against the monitor's baseline table, or the previous window.","enum":["baseline","consecutive"],"default":"baseline"},"granularity":{"description":"The monitor granularity whose windows are read, e.g. `1 day`.","type":"string","minLength":1,"default":"1 day"},"model_id":{"description":"The value of the monitor's model id column for the candidate: a template with {version}, {name} (catalog.schema.model) and {model} (model name); false reads every model's rows.","oneOf":[{"type":"string","minLength":1},{"const":false}],"default":"{version}"},"max_age":{"description":"The latest window must have ended at most this long before the plan. Default 7d.","$ref":"#/$defs/long_duration","default":"7d"}}};
+const schema87 = {"description":"A bound: a number in the figure's natural direction (distances, statistics, deltas, null shares: at most; p-values, count: at least), or {min, max}.","oneOf":[{"type":"number"},{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"min":{"description":"Lowest allowed value (inclusive).","type":"number"},"max":{"description":"Highest allowed value (inclusive).","type":"number"}}}]};
+
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate44.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+const _errs1 = errors;
+let valid0 = false;
+const _errs2 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.columns === undefined){
+const err0 = {instancePath,schemaPath:"#/anyOf/0/required",keyword:"required",params:{missingProperty: "columns"},message:"must have required property '"+"columns"+"'",schema:schema84.anyOf[0].required,parentSchema:schema84.anyOf[0],data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+var _valid0 = _errs2 === errors;
+valid0 = valid0 || _valid0;
+const _errs3 = errors;
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.quality === undefined){
+const err1 = {instancePath,schemaPath:"#/anyOf/1/required",keyword:"required",params:{missingProperty: "quality"},message:"must have required property '"+"quality"+"'",schema:schema84.anyOf[1].required,parentSchema:schema84.anyOf[1],data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+var _valid0 = _errs3 === errors;
+valid0 = valid0 || _valid0;
+if(!valid0){
+const err2 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema84.anyOf,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+else {
+errors = _errs1;
+if(vErrors !== null){
+if(_errs1){
+vErrors.length = _errs1;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema84.required,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(func12.call(schema84.properties, key0))){
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("drift" !== data0){
+const err5 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "drift"},message:"must be equal to constant",schema:"drift",parentSchema:schema84.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern19.test(data1)){
+const err6 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+else {
+const err7 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err8 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err9 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.description.type,parentSchema:schema84.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.columns !== undefined){
+let data4 = data.columns;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(Object.keys(data4).length < 1){
+const err10 = {instancePath:instancePath+"/columns",schemaPath:"#/properties/columns/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema84.properties.columns,data:data4};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+for(const key1 in data4){
+let data5 = data4[key1];
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
+if(Object.keys(data5).length < 1){
+const err11 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/columns/additionalProperties/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema84.properties.columns.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+for(const key2 in data5){
+if(!(func12.call(schema84.properties.columns.additionalProperties.properties, key2))){
+const err12 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/columns/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema84.properties.columns.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+}
+if(data5.js_distance !== undefined){
+let data6 = data5.js_distance;
+const _errs21 = errors;
+let valid7 = false;
+let passing0 = null;
+const _errs22 = errors;
+if(!((typeof data6 == "number") && (isFinite(data6)))){
+const err13 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data6};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid1 = _errs22 === errors;
+if(_valid1){
+valid7 = true;
+passing0 = 0;
+}
+const _errs24 = errors;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(Object.keys(data6).length < 1){
+const err14 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
+for(const key3 in data6){
+if(!((key3 === "min") || (key3 === "max"))){
+const err15 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data6.min !== undefined){
+let data7 = data6.min;
+if(!((typeof data7 == "number") && (isFinite(data7)))){
+const err16 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+}
+if(data6.max !== undefined){
+let data8 = data6.max;
+if(!((typeof data8 == "number") && (isFinite(data8)))){
+const err17 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data8};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+}
+}
+else {
+const err18 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+var _valid1 = _errs24 === errors;
+if(_valid1 && valid7){
+valid7 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid1){
+valid7 = true;
+passing0 = 1;
+}
+}
+if(!valid7){
+const err19 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/js_distance",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data6};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
+else {
+errors = _errs21;
+if(vErrors !== null){
+if(_errs21){
+vErrors.length = _errs21;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5["ks_test.statistic"] !== undefined){
+let data9 = data5["ks_test.statistic"];
+const _errs33 = errors;
+let valid10 = false;
+let passing1 = null;
+const _errs34 = errors;
+if(!((typeof data9 == "number") && (isFinite(data9)))){
+const err20 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data9};
+if(vErrors === null){
+vErrors = [err20];
+}
+else {
+vErrors.push(err20);
+}
+errors++;
+}
+var _valid2 = _errs34 === errors;
+if(_valid2){
+valid10 = true;
+passing1 = 0;
+}
+const _errs36 = errors;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+if(Object.keys(data9).length < 1){
+const err21 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err21];
+}
+else {
+vErrors.push(err21);
+}
+errors++;
+}
+for(const key4 in data9){
+if(!((key4 === "min") || (key4 === "max"))){
+const err22 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+}
+if(data9.min !== undefined){
+let data10 = data9.min;
+if(!((typeof data10 == "number") && (isFinite(data10)))){
+const err23 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data10};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+if(data9.max !== undefined){
+let data11 = data9.max;
+if(!((typeof data11 == "number") && (isFinite(data11)))){
+const err24 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data11};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data9};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
+var _valid2 = _errs36 === errors;
+if(_valid2 && valid10){
+valid10 = false;
+passing1 = [passing1, 1];
+}
+else {
+if(_valid2){
+valid10 = true;
+passing1 = 1;
+}
+}
+if(!valid10){
+const err26 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data9};
+if(vErrors === null){
+vErrors = [err26];
+}
+else {
+vErrors.push(err26);
+}
+errors++;
+}
+else {
+errors = _errs33;
+if(vErrors !== null){
+if(_errs33){
+vErrors.length = _errs33;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5["ks_test.pvalue"] !== undefined){
+let data12 = data5["ks_test.pvalue"];
+const _errs45 = errors;
+let valid13 = false;
+let passing2 = null;
+const _errs46 = errors;
+if(!((typeof data12 == "number") && (isFinite(data12)))){
+const err27 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data12};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+var _valid3 = _errs46 === errors;
+if(_valid3){
+valid13 = true;
+passing2 = 0;
+}
+const _errs48 = errors;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+if(Object.keys(data12).length < 1){
+const err28 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data12};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
+}
+errors++;
+}
+for(const key5 in data12){
+if(!((key5 === "min") || (key5 === "max"))){
+const err29 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data12};
+if(vErrors === null){
+vErrors = [err29];
+}
+else {
+vErrors.push(err29);
+}
+errors++;
+}
+}
+if(data12.min !== undefined){
+let data13 = data12.min;
+if(!((typeof data13 == "number") && (isFinite(data13)))){
+const err30 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data13};
+if(vErrors === null){
+vErrors = [err30];
+}
+else {
+vErrors.push(err30);
+}
+errors++;
+}
+}
+if(data12.max !== undefined){
+let data14 = data12.max;
+if(!((typeof data14 == "number") && (isFinite(data14)))){
+const err31 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data14};
+if(vErrors === null){
+vErrors = [err31];
+}
+else {
+vErrors.push(err31);
+}
+errors++;
+}
+}
+}
+else {
+const err32 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data12};
+if(vErrors === null){
+vErrors = [err32];
+}
+else {
+vErrors.push(err32);
+}
+errors++;
+}
+var _valid3 = _errs48 === errors;
+if(_valid3 && valid13){
+valid13 = false;
+passing2 = [passing2, 1];
+}
+else {
+if(_valid3){
+valid13 = true;
+passing2 = 1;
+}
+}
+if(!valid13){
+const err33 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/ks_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data12};
+if(vErrors === null){
+vErrors = [err33];
+}
+else {
+vErrors.push(err33);
+}
+errors++;
+}
+else {
+errors = _errs45;
+if(vErrors !== null){
+if(_errs45){
+vErrors.length = _errs45;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.wasserstein_distance !== undefined){
+let data15 = data5.wasserstein_distance;
+const _errs57 = errors;
+let valid16 = false;
+let passing3 = null;
+const _errs58 = errors;
+if(!((typeof data15 == "number") && (isFinite(data15)))){
+const err34 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data15};
+if(vErrors === null){
+vErrors = [err34];
+}
+else {
+vErrors.push(err34);
+}
+errors++;
+}
+var _valid4 = _errs58 === errors;
+if(_valid4){
+valid16 = true;
+passing3 = 0;
+}
+const _errs60 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(Object.keys(data15).length < 1){
+const err35 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data15};
+if(vErrors === null){
+vErrors = [err35];
+}
+else {
+vErrors.push(err35);
+}
+errors++;
+}
+for(const key6 in data15){
+if(!((key6 === "min") || (key6 === "max"))){
+const err36 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data15};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data15.min !== undefined){
+let data16 = data15.min;
+if(!((typeof data16 == "number") && (isFinite(data16)))){
+const err37 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data16};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data15.max !== undefined){
+let data17 = data15.max;
+if(!((typeof data17 == "number") && (isFinite(data17)))){
+const err38 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data17};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data15};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+var _valid4 = _errs60 === errors;
+if(_valid4 && valid16){
+valid16 = false;
+passing3 = [passing3, 1];
+}
+else {
+if(_valid4){
+valid16 = true;
+passing3 = 1;
+}
+}
+if(!valid16){
+const err40 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/wasserstein_distance",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data15};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+else {
+errors = _errs57;
+if(vErrors !== null){
+if(_errs57){
+vErrors.length = _errs57;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.population_stability_index !== undefined){
+let data18 = data5.population_stability_index;
+const _errs69 = errors;
+let valid19 = false;
+let passing4 = null;
+const _errs70 = errors;
+if(!((typeof data18 == "number") && (isFinite(data18)))){
+const err41 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data18};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+var _valid5 = _errs70 === errors;
+if(_valid5){
+valid19 = true;
+passing4 = 0;
+}
+const _errs72 = errors;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+if(Object.keys(data18).length < 1){
+const err42 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data18};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+for(const key7 in data18){
+if(!((key7 === "min") || (key7 === "max"))){
+const err43 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data18};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+if(data18.min !== undefined){
+let data19 = data18.min;
+if(!((typeof data19 == "number") && (isFinite(data19)))){
+const err44 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data19};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data18.max !== undefined){
+let data20 = data18.max;
+if(!((typeof data20 == "number") && (isFinite(data20)))){
+const err45 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data20};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data18};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+var _valid5 = _errs72 === errors;
+if(_valid5 && valid19){
+valid19 = false;
+passing4 = [passing4, 1];
+}
+else {
+if(_valid5){
+valid19 = true;
+passing4 = 1;
+}
+}
+if(!valid19){
+const err47 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/population_stability_index",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data18};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+else {
+errors = _errs69;
+if(vErrors !== null){
+if(_errs69){
+vErrors.length = _errs69;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5["chi_squared_test.statistic"] !== undefined){
+let data21 = data5["chi_squared_test.statistic"];
+const _errs81 = errors;
+let valid22 = false;
+let passing5 = null;
+const _errs82 = errors;
+if(!((typeof data21 == "number") && (isFinite(data21)))){
+const err48 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data21};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+var _valid6 = _errs82 === errors;
+if(_valid6){
+valid22 = true;
+passing5 = 0;
+}
+const _errs84 = errors;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(Object.keys(data21).length < 1){
+const err49 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data21};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+for(const key8 in data21){
+if(!((key8 === "min") || (key8 === "max"))){
+const err50 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data21};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+if(data21.min !== undefined){
+let data22 = data21.min;
+if(!((typeof data22 == "number") && (isFinite(data22)))){
+const err51 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data22};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
+}
+errors++;
+}
+}
+if(data21.max !== undefined){
+let data23 = data21.max;
+if(!((typeof data23 == "number") && (isFinite(data23)))){
+const err52 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data23};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+}
+else {
+const err53 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data21};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+var _valid6 = _errs84 === errors;
+if(_valid6 && valid22){
+valid22 = false;
+passing5 = [passing5, 1];
+}
+else {
+if(_valid6){
+valid22 = true;
+passing5 = 1;
+}
+}
+if(!valid22){
+const err54 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.statistic",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data21};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+else {
+errors = _errs81;
+if(vErrors !== null){
+if(_errs81){
+vErrors.length = _errs81;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5["chi_squared_test.pvalue"] !== undefined){
+let data24 = data5["chi_squared_test.pvalue"];
+const _errs93 = errors;
+let valid25 = false;
+let passing6 = null;
+const _errs94 = errors;
+if(!((typeof data24 == "number") && (isFinite(data24)))){
+const err55 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data24};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+var _valid7 = _errs94 === errors;
+if(_valid7){
+valid25 = true;
+passing6 = 0;
+}
+const _errs96 = errors;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(Object.keys(data24).length < 1){
+const err56 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data24};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+for(const key9 in data24){
+if(!((key9 === "min") || (key9 === "max"))){
+const err57 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data24};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+}
+if(data24.min !== undefined){
+let data25 = data24.min;
+if(!((typeof data25 == "number") && (isFinite(data25)))){
+const err58 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data25};
+if(vErrors === null){
+vErrors = [err58];
+}
+else {
+vErrors.push(err58);
+}
+errors++;
+}
+}
+if(data24.max !== undefined){
+let data26 = data24.max;
+if(!((typeof data26 == "number") && (isFinite(data26)))){
+const err59 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data26};
+if(vErrors === null){
+vErrors = [err59];
+}
+else {
+vErrors.push(err59);
+}
+errors++;
+}
+}
+}
+else {
+const err60 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data24};
+if(vErrors === null){
+vErrors = [err60];
+}
+else {
+vErrors.push(err60);
+}
+errors++;
+}
+var _valid7 = _errs96 === errors;
+if(_valid7 && valid25){
+valid25 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid7){
+valid25 = true;
+passing6 = 1;
+}
+}
+if(!valid25){
+const err61 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/chi_squared_test.pvalue",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data24};
+if(vErrors === null){
+vErrors = [err61];
+}
+else {
+vErrors.push(err61);
+}
+errors++;
+}
+else {
+errors = _errs93;
+if(vErrors !== null){
+if(_errs93){
+vErrors.length = _errs93;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.tv_distance !== undefined){
+let data27 = data5.tv_distance;
+const _errs105 = errors;
+let valid28 = false;
+let passing7 = null;
+const _errs106 = errors;
+if(!((typeof data27 == "number") && (isFinite(data27)))){
+const err62 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data27};
+if(vErrors === null){
+vErrors = [err62];
+}
+else {
+vErrors.push(err62);
+}
+errors++;
+}
+var _valid8 = _errs106 === errors;
+if(_valid8){
+valid28 = true;
+passing7 = 0;
+}
+const _errs108 = errors;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+if(Object.keys(data27).length < 1){
+const err63 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err63];
+}
+else {
+vErrors.push(err63);
+}
+errors++;
+}
+for(const key10 in data27){
+if(!((key10 === "min") || (key10 === "max"))){
+const err64 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err64];
+}
+else {
+vErrors.push(err64);
+}
+errors++;
+}
+}
+if(data27.min !== undefined){
+let data28 = data27.min;
+if(!((typeof data28 == "number") && (isFinite(data28)))){
+const err65 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data28};
+if(vErrors === null){
+vErrors = [err65];
+}
+else {
+vErrors.push(err65);
+}
+errors++;
+}
+}
+if(data27.max !== undefined){
+let data29 = data27.max;
+if(!((typeof data29 == "number") && (isFinite(data29)))){
+const err66 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data29};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data27};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+var _valid8 = _errs108 === errors;
+if(_valid8 && valid28){
+valid28 = false;
+passing7 = [passing7, 1];
+}
+else {
+if(_valid8){
+valid28 = true;
+passing7 = 1;
+}
+}
+if(!valid28){
+const err68 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/tv_distance",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing7},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data27};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+else {
+errors = _errs105;
+if(vErrors !== null){
+if(_errs105){
+vErrors.length = _errs105;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.l_infinity_distance !== undefined){
+let data30 = data5.l_infinity_distance;
+const _errs117 = errors;
+let valid31 = false;
+let passing8 = null;
+const _errs118 = errors;
+if(!((typeof data30 == "number") && (isFinite(data30)))){
+const err69 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data30};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+var _valid9 = _errs118 === errors;
+if(_valid9){
+valid31 = true;
+passing8 = 0;
+}
+const _errs120 = errors;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(Object.keys(data30).length < 1){
+const err70 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data30};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+for(const key11 in data30){
+if(!((key11 === "min") || (key11 === "max"))){
+const err71 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data30};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+if(data30.min !== undefined){
+let data31 = data30.min;
+if(!((typeof data31 == "number") && (isFinite(data31)))){
+const err72 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data31};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+if(data30.max !== undefined){
+let data32 = data30.max;
+if(!((typeof data32 == "number") && (isFinite(data32)))){
+const err73 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data32};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data30};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+var _valid9 = _errs120 === errors;
+if(_valid9 && valid31){
+valid31 = false;
+passing8 = [passing8, 1];
+}
+else {
+if(_valid9){
+valid31 = true;
+passing8 = 1;
+}
+}
+if(!valid31){
+const err75 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/l_infinity_distance",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing8},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data30};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+else {
+errors = _errs117;
+if(vErrors !== null){
+if(_errs117){
+vErrors.length = _errs117;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.count_delta !== undefined){
+let data33 = data5.count_delta;
+const _errs129 = errors;
+let valid34 = false;
+let passing9 = null;
+const _errs130 = errors;
+if(!((typeof data33 == "number") && (isFinite(data33)))){
+const err76 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data33};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
+}
+errors++;
+}
+var _valid10 = _errs130 === errors;
+if(_valid10){
+valid34 = true;
+passing9 = 0;
+}
+const _errs132 = errors;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+if(Object.keys(data33).length < 1){
+const err77 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data33};
+if(vErrors === null){
+vErrors = [err77];
+}
+else {
+vErrors.push(err77);
+}
+errors++;
+}
+for(const key12 in data33){
+if(!((key12 === "min") || (key12 === "max"))){
+const err78 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data33};
+if(vErrors === null){
+vErrors = [err78];
+}
+else {
+vErrors.push(err78);
+}
+errors++;
+}
+}
+if(data33.min !== undefined){
+let data34 = data33.min;
+if(!((typeof data34 == "number") && (isFinite(data34)))){
+const err79 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data34};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+if(data33.max !== undefined){
+let data35 = data33.max;
+if(!((typeof data35 == "number") && (isFinite(data35)))){
+const err80 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data35};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+else {
+const err81 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data33};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+var _valid10 = _errs132 === errors;
+if(_valid10 && valid34){
+valid34 = false;
+passing9 = [passing9, 1];
+}
+else {
+if(_valid10){
+valid34 = true;
+passing9 = 1;
+}
+}
+if(!valid34){
+const err82 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/count_delta",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing9},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data33};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
+}
+errors++;
+}
+else {
+errors = _errs129;
+if(vErrors !== null){
+if(_errs129){
+vErrors.length = _errs129;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.avg_delta !== undefined){
+let data36 = data5.avg_delta;
+const _errs141 = errors;
+let valid37 = false;
+let passing10 = null;
+const _errs142 = errors;
+if(!((typeof data36 == "number") && (isFinite(data36)))){
+const err83 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data36};
+if(vErrors === null){
+vErrors = [err83];
+}
+else {
+vErrors.push(err83);
+}
+errors++;
+}
+var _valid11 = _errs142 === errors;
+if(_valid11){
+valid37 = true;
+passing10 = 0;
+}
+const _errs144 = errors;
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(Object.keys(data36).length < 1){
+const err84 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data36};
+if(vErrors === null){
+vErrors = [err84];
+}
+else {
+vErrors.push(err84);
+}
+errors++;
+}
+for(const key13 in data36){
+if(!((key13 === "min") || (key13 === "max"))){
+const err85 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data36};
+if(vErrors === null){
+vErrors = [err85];
+}
+else {
+vErrors.push(err85);
+}
+errors++;
+}
+}
+if(data36.min !== undefined){
+let data37 = data36.min;
+if(!((typeof data37 == "number") && (isFinite(data37)))){
+const err86 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data37};
+if(vErrors === null){
+vErrors = [err86];
+}
+else {
+vErrors.push(err86);
+}
+errors++;
+}
+}
+if(data36.max !== undefined){
+let data38 = data36.max;
+if(!((typeof data38 == "number") && (isFinite(data38)))){
+const err87 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data38};
+if(vErrors === null){
+vErrors = [err87];
+}
+else {
+vErrors.push(err87);
+}
+errors++;
+}
+}
+}
+else {
+const err88 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data36};
+if(vErrors === null){
+vErrors = [err88];
+}
+else {
+vErrors.push(err88);
+}
+errors++;
+}
+var _valid11 = _errs144 === errors;
+if(_valid11 && valid37){
+valid37 = false;
+passing10 = [passing10, 1];
+}
+else {
+if(_valid11){
+valid37 = true;
+passing10 = 1;
+}
+}
+if(!valid37){
+const err89 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg_delta",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing10},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data36};
+if(vErrors === null){
+vErrors = [err89];
+}
+else {
+vErrors.push(err89);
+}
+errors++;
+}
+else {
+errors = _errs141;
+if(vErrors !== null){
+if(_errs141){
+vErrors.length = _errs141;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.percent_null_delta !== undefined){
+let data39 = data5.percent_null_delta;
+const _errs153 = errors;
+let valid40 = false;
+let passing11 = null;
+const _errs154 = errors;
+if(!((typeof data39 == "number") && (isFinite(data39)))){
+const err90 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data39};
+if(vErrors === null){
+vErrors = [err90];
+}
+else {
+vErrors.push(err90);
+}
+errors++;
+}
+var _valid12 = _errs154 === errors;
+if(_valid12){
+valid40 = true;
+passing11 = 0;
+}
+const _errs156 = errors;
+if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
+if(Object.keys(data39).length < 1){
+const err91 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data39};
+if(vErrors === null){
+vErrors = [err91];
+}
+else {
+vErrors.push(err91);
+}
+errors++;
+}
+for(const key14 in data39){
+if(!((key14 === "min") || (key14 === "max"))){
+const err92 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data39};
+if(vErrors === null){
+vErrors = [err92];
+}
+else {
+vErrors.push(err92);
+}
+errors++;
+}
+}
+if(data39.min !== undefined){
+let data40 = data39.min;
+if(!((typeof data40 == "number") && (isFinite(data40)))){
+const err93 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data40};
+if(vErrors === null){
+vErrors = [err93];
+}
+else {
+vErrors.push(err93);
+}
+errors++;
+}
+}
+if(data39.max !== undefined){
+let data41 = data39.max;
+if(!((typeof data41 == "number") && (isFinite(data41)))){
+const err94 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data41};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+else {
+const err95 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data39};
+if(vErrors === null){
+vErrors = [err95];
+}
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+var _valid12 = _errs156 === errors;
+if(_valid12 && valid40){
+valid40 = false;
+passing11 = [passing11, 1];
+}
+else {
+if(_valid12){
+valid40 = true;
+passing11 = 1;
+}
+}
+if(!valid40){
+const err96 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null_delta",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing11},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data39};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+else {
+errors = _errs153;
+if(vErrors !== null){
+if(_errs153){
+vErrors.length = _errs153;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.percent_zeros_delta !== undefined){
+let data42 = data5.percent_zeros_delta;
+const _errs165 = errors;
+let valid43 = false;
+let passing12 = null;
+const _errs166 = errors;
+if(!((typeof data42 == "number") && (isFinite(data42)))){
+const err97 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data42};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+var _valid13 = _errs166 === errors;
+if(_valid13){
+valid43 = true;
+passing12 = 0;
+}
+const _errs168 = errors;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(Object.keys(data42).length < 1){
+const err98 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data42};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+for(const key15 in data42){
+if(!((key15 === "min") || (key15 === "max"))){
+const err99 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data42};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+if(data42.min !== undefined){
+let data43 = data42.min;
+if(!((typeof data43 == "number") && (isFinite(data43)))){
+const err100 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data43};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+if(data42.max !== undefined){
+let data44 = data42.max;
+if(!((typeof data44 == "number") && (isFinite(data44)))){
+const err101 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data44};
+if(vErrors === null){
+vErrors = [err101];
+}
+else {
+vErrors.push(err101);
+}
+errors++;
+}
+}
+}
+else {
+const err102 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data42};
+if(vErrors === null){
+vErrors = [err102];
+}
+else {
+vErrors.push(err102);
+}
+errors++;
+}
+var _valid13 = _errs168 === errors;
+if(_valid13 && valid43){
+valid43 = false;
+passing12 = [passing12, 1];
+}
+else {
+if(_valid13){
+valid43 = true;
+passing12 = 1;
+}
+}
+if(!valid43){
+const err103 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros_delta",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing12},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data42};
+if(vErrors === null){
+vErrors = [err103];
+}
+else {
+vErrors.push(err103);
+}
+errors++;
+}
+else {
+errors = _errs165;
+if(vErrors !== null){
+if(_errs165){
+vErrors.length = _errs165;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data5.percent_distinct_delta !== undefined){
+let data45 = data5.percent_distinct_delta;
+const _errs177 = errors;
+let valid46 = false;
+let passing13 = null;
+const _errs178 = errors;
+if(!((typeof data45 == "number") && (isFinite(data45)))){
+const err104 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data45};
+if(vErrors === null){
+vErrors = [err104];
+}
+else {
+vErrors.push(err104);
+}
+errors++;
+}
+var _valid14 = _errs178 === errors;
+if(_valid14){
+valid46 = true;
+passing13 = 0;
+}
+const _errs180 = errors;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(Object.keys(data45).length < 1){
+const err105 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data45};
+if(vErrors === null){
+vErrors = [err105];
+}
+else {
+vErrors.push(err105);
+}
+errors++;
+}
+for(const key16 in data45){
+if(!((key16 === "min") || (key16 === "max"))){
+const err106 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data45};
+if(vErrors === null){
+vErrors = [err106];
+}
+else {
+vErrors.push(err106);
+}
+errors++;
+}
+}
+if(data45.min !== undefined){
+let data46 = data45.min;
+if(!((typeof data46 == "number") && (isFinite(data46)))){
+const err107 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data46};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
+}
+errors++;
+}
+}
+if(data45.max !== undefined){
+let data47 = data45.max;
+if(!((typeof data47 == "number") && (isFinite(data47)))){
+const err108 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data47};
+if(vErrors === null){
+vErrors = [err108];
+}
+else {
+vErrors.push(err108);
+}
+errors++;
+}
+}
+}
+else {
+const err109 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data45};
+if(vErrors === null){
+vErrors = [err109];
+}
+else {
+vErrors.push(err109);
+}
+errors++;
+}
+var _valid14 = _errs180 === errors;
+if(_valid14 && valid46){
+valid46 = false;
+passing13 = [passing13, 1];
+}
+else {
+if(_valid14){
+valid46 = true;
+passing13 = 1;
+}
+}
+if(!valid46){
+const err110 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct_delta",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing13},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data45};
+if(vErrors === null){
+vErrors = [err110];
+}
+else {
+vErrors.push(err110);
+}
+errors++;
+}
+else {
+errors = _errs177;
+if(vErrors !== null){
+if(_errs177){
+vErrors.length = _errs177;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/columns/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/columns/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.columns.additionalProperties.type,parentSchema:schema84.properties.columns.additionalProperties,data:data5};
+if(vErrors === null){
+vErrors = [err111];
+}
+else {
+vErrors.push(err111);
+}
+errors++;
+}
+}
+}
+else {
+const err112 = {instancePath:instancePath+"/columns",schemaPath:"#/properties/columns/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.columns.type,parentSchema:schema84.properties.columns,data:data4};
+if(vErrors === null){
+vErrors = [err112];
+}
+else {
+vErrors.push(err112);
+}
+errors++;
+}
+}
+if(data.quality !== undefined){
+let data48 = data.quality;
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(Object.keys(data48).length < 1){
+const err113 = {instancePath:instancePath+"/quality",schemaPath:"#/properties/quality/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema84.properties.quality,data:data48};
+if(vErrors === null){
+vErrors = [err113];
+}
+else {
+vErrors.push(err113);
+}
+errors++;
+}
+for(const key17 in data48){
+let data49 = data48[key17];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(Object.keys(data49).length < 1){
+const err114 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/quality/additionalProperties/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema84.properties.quality.additionalProperties,data:data49};
+if(vErrors === null){
+vErrors = [err114];
+}
+else {
+vErrors.push(err114);
+}
+errors++;
+}
+for(const key18 in data49){
+if(!(func12.call(schema84.properties.quality.additionalProperties.properties, key18))){
+const err115 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/quality/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema84.properties.quality.additionalProperties,data:data49};
+if(vErrors === null){
+vErrors = [err115];
+}
+else {
+vErrors.push(err115);
+}
+errors++;
+}
+}
+if(data49.count !== undefined){
+let data50 = data49.count;
+const _errs195 = errors;
+let valid51 = false;
+let passing14 = null;
+const _errs196 = errors;
+if(!((typeof data50 == "number") && (isFinite(data50)))){
+const err116 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data50};
+if(vErrors === null){
+vErrors = [err116];
+}
+else {
+vErrors.push(err116);
+}
+errors++;
+}
+var _valid15 = _errs196 === errors;
+if(_valid15){
+valid51 = true;
+passing14 = 0;
+}
+const _errs198 = errors;
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(Object.keys(data50).length < 1){
+const err117 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data50};
+if(vErrors === null){
+vErrors = [err117];
+}
+else {
+vErrors.push(err117);
+}
+errors++;
+}
+for(const key19 in data50){
+if(!((key19 === "min") || (key19 === "max"))){
+const err118 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data50};
+if(vErrors === null){
+vErrors = [err118];
+}
+else {
+vErrors.push(err118);
+}
+errors++;
+}
+}
+if(data50.min !== undefined){
+let data51 = data50.min;
+if(!((typeof data51 == "number") && (isFinite(data51)))){
+const err119 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data51};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+if(data50.max !== undefined){
+let data52 = data50.max;
+if(!((typeof data52 == "number") && (isFinite(data52)))){
+const err120 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data52};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data50};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+var _valid15 = _errs198 === errors;
+if(_valid15 && valid51){
+valid51 = false;
+passing14 = [passing14, 1];
+}
+else {
+if(_valid15){
+valid51 = true;
+passing14 = 1;
+}
+}
+if(!valid51){
+const err122 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/count",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing14},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data50};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+else {
+errors = _errs195;
+if(vErrors !== null){
+if(_errs195){
+vErrors.length = _errs195;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.num_nulls !== undefined){
+let data53 = data49.num_nulls;
+const _errs207 = errors;
+let valid54 = false;
+let passing15 = null;
+const _errs208 = errors;
+if(!((typeof data53 == "number") && (isFinite(data53)))){
+const err123 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data53};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+var _valid16 = _errs208 === errors;
+if(_valid16){
+valid54 = true;
+passing15 = 0;
+}
+const _errs210 = errors;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(Object.keys(data53).length < 1){
+const err124 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data53};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+for(const key20 in data53){
+if(!((key20 === "min") || (key20 === "max"))){
+const err125 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data53};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data53.min !== undefined){
+let data54 = data53.min;
+if(!((typeof data54 == "number") && (isFinite(data54)))){
+const err126 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data54};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+}
+if(data53.max !== undefined){
+let data55 = data53.max;
+if(!((typeof data55 == "number") && (isFinite(data55)))){
+const err127 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data55};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data53};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+var _valid16 = _errs210 === errors;
+if(_valid16 && valid54){
+valid54 = false;
+passing15 = [passing15, 1];
+}
+else {
+if(_valid16){
+valid54 = true;
+passing15 = 1;
+}
+}
+if(!valid54){
+const err129 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/num_nulls",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing15},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data53};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+else {
+errors = _errs207;
+if(vErrors !== null){
+if(_errs207){
+vErrors.length = _errs207;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.percent_null !== undefined){
+let data56 = data49.percent_null;
+const _errs219 = errors;
+let valid57 = false;
+let passing16 = null;
+const _errs220 = errors;
+if(!((typeof data56 == "number") && (isFinite(data56)))){
+const err130 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data56};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+var _valid17 = _errs220 === errors;
+if(_valid17){
+valid57 = true;
+passing16 = 0;
+}
+const _errs222 = errors;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+if(Object.keys(data56).length < 1){
+const err131 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data56};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+for(const key21 in data56){
+if(!((key21 === "min") || (key21 === "max"))){
+const err132 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data56};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+if(data56.min !== undefined){
+let data57 = data56.min;
+if(!((typeof data57 == "number") && (isFinite(data57)))){
+const err133 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data57};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data56.max !== undefined){
+let data58 = data56.max;
+if(!((typeof data58 == "number") && (isFinite(data58)))){
+const err134 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data58};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+}
+else {
+const err135 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data56};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+var _valid17 = _errs222 === errors;
+if(_valid17 && valid57){
+valid57 = false;
+passing16 = [passing16, 1];
+}
+else {
+if(_valid17){
+valid57 = true;
+passing16 = 1;
+}
+}
+if(!valid57){
+const err136 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_null",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing16},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data56};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+else {
+errors = _errs219;
+if(vErrors !== null){
+if(_errs219){
+vErrors.length = _errs219;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.percent_nan !== undefined){
+let data59 = data49.percent_nan;
+const _errs231 = errors;
+let valid60 = false;
+let passing17 = null;
+const _errs232 = errors;
+if(!((typeof data59 == "number") && (isFinite(data59)))){
+const err137 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data59};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+var _valid18 = _errs232 === errors;
+if(_valid18){
+valid60 = true;
+passing17 = 0;
+}
+const _errs234 = errors;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(Object.keys(data59).length < 1){
+const err138 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+for(const key22 in data59){
+if(!((key22 === "min") || (key22 === "max"))){
+const err139 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+if(data59.min !== undefined){
+let data60 = data59.min;
+if(!((typeof data60 == "number") && (isFinite(data60)))){
+const err140 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data60};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+if(data59.max !== undefined){
+let data61 = data59.max;
+if(!((typeof data61 == "number") && (isFinite(data61)))){
+const err141 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data61};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+}
+else {
+const err142 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data59};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+var _valid18 = _errs234 === errors;
+if(_valid18 && valid60){
+valid60 = false;
+passing17 = [passing17, 1];
+}
+else {
+if(_valid18){
+valid60 = true;
+passing17 = 1;
+}
+}
+if(!valid60){
+const err143 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_nan",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing17},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data59};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
+}
+errors++;
+}
+else {
+errors = _errs231;
+if(vErrors !== null){
+if(_errs231){
+vErrors.length = _errs231;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.percent_zeros !== undefined){
+let data62 = data49.percent_zeros;
+const _errs243 = errors;
+let valid63 = false;
+let passing18 = null;
+const _errs244 = errors;
+if(!((typeof data62 == "number") && (isFinite(data62)))){
+const err144 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data62};
+if(vErrors === null){
+vErrors = [err144];
+}
+else {
+vErrors.push(err144);
+}
+errors++;
+}
+var _valid19 = _errs244 === errors;
+if(_valid19){
+valid63 = true;
+passing18 = 0;
+}
+const _errs246 = errors;
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(Object.keys(data62).length < 1){
+const err145 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data62};
+if(vErrors === null){
+vErrors = [err145];
+}
+else {
+vErrors.push(err145);
+}
+errors++;
+}
+for(const key23 in data62){
+if(!((key23 === "min") || (key23 === "max"))){
+const err146 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data62};
+if(vErrors === null){
+vErrors = [err146];
+}
+else {
+vErrors.push(err146);
+}
+errors++;
+}
+}
+if(data62.min !== undefined){
+let data63 = data62.min;
+if(!((typeof data63 == "number") && (isFinite(data63)))){
+const err147 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data63};
+if(vErrors === null){
+vErrors = [err147];
+}
+else {
+vErrors.push(err147);
+}
+errors++;
+}
+}
+if(data62.max !== undefined){
+let data64 = data62.max;
+if(!((typeof data64 == "number") && (isFinite(data64)))){
+const err148 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data64};
+if(vErrors === null){
+vErrors = [err148];
+}
+else {
+vErrors.push(err148);
+}
+errors++;
+}
+}
+}
+else {
+const err149 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data62};
+if(vErrors === null){
+vErrors = [err149];
+}
+else {
+vErrors.push(err149);
+}
+errors++;
+}
+var _valid19 = _errs246 === errors;
+if(_valid19 && valid63){
+valid63 = false;
+passing18 = [passing18, 1];
+}
+else {
+if(_valid19){
+valid63 = true;
+passing18 = 1;
+}
+}
+if(!valid63){
+const err150 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_zeros",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing18},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data62};
+if(vErrors === null){
+vErrors = [err150];
+}
+else {
+vErrors.push(err150);
+}
+errors++;
+}
+else {
+errors = _errs243;
+if(vErrors !== null){
+if(_errs243){
+vErrors.length = _errs243;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.percent_distinct !== undefined){
+let data65 = data49.percent_distinct;
+const _errs255 = errors;
+let valid66 = false;
+let passing19 = null;
+const _errs256 = errors;
+if(!((typeof data65 == "number") && (isFinite(data65)))){
+const err151 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data65};
+if(vErrors === null){
+vErrors = [err151];
+}
+else {
+vErrors.push(err151);
+}
+errors++;
+}
+var _valid20 = _errs256 === errors;
+if(_valid20){
+valid66 = true;
+passing19 = 0;
+}
+const _errs258 = errors;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(Object.keys(data65).length < 1){
+const err152 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err152];
+}
+else {
+vErrors.push(err152);
+}
+errors++;
+}
+for(const key24 in data65){
+if(!((key24 === "min") || (key24 === "max"))){
+const err153 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err153];
+}
+else {
+vErrors.push(err153);
+}
+errors++;
+}
+}
+if(data65.min !== undefined){
+let data66 = data65.min;
+if(!((typeof data66 == "number") && (isFinite(data66)))){
+const err154 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data66};
+if(vErrors === null){
+vErrors = [err154];
+}
+else {
+vErrors.push(err154);
+}
+errors++;
+}
+}
+if(data65.max !== undefined){
+let data67 = data65.max;
+if(!((typeof data67 == "number") && (isFinite(data67)))){
+const err155 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data67};
+if(vErrors === null){
+vErrors = [err155];
+}
+else {
+vErrors.push(err155);
+}
+errors++;
+}
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data65};
+if(vErrors === null){
+vErrors = [err156];
+}
+else {
+vErrors.push(err156);
+}
+errors++;
+}
+var _valid20 = _errs258 === errors;
+if(_valid20 && valid66){
+valid66 = false;
+passing19 = [passing19, 1];
+}
+else {
+if(_valid20){
+valid66 = true;
+passing19 = 1;
+}
+}
+if(!valid66){
+const err157 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/percent_distinct",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing19},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data65};
+if(vErrors === null){
+vErrors = [err157];
+}
+else {
+vErrors.push(err157);
+}
+errors++;
+}
+else {
+errors = _errs255;
+if(vErrors !== null){
+if(_errs255){
+vErrors.length = _errs255;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.avg !== undefined){
+let data68 = data49.avg;
+const _errs267 = errors;
+let valid69 = false;
+let passing20 = null;
+const _errs268 = errors;
+if(!((typeof data68 == "number") && (isFinite(data68)))){
+const err158 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data68};
+if(vErrors === null){
+vErrors = [err158];
+}
+else {
+vErrors.push(err158);
+}
+errors++;
+}
+var _valid21 = _errs268 === errors;
+if(_valid21){
+valid69 = true;
+passing20 = 0;
+}
+const _errs270 = errors;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(Object.keys(data68).length < 1){
+const err159 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data68};
+if(vErrors === null){
+vErrors = [err159];
+}
+else {
+vErrors.push(err159);
+}
+errors++;
+}
+for(const key25 in data68){
+if(!((key25 === "min") || (key25 === "max"))){
+const err160 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data68};
+if(vErrors === null){
+vErrors = [err160];
+}
+else {
+vErrors.push(err160);
+}
+errors++;
+}
+}
+if(data68.min !== undefined){
+let data69 = data68.min;
+if(!((typeof data69 == "number") && (isFinite(data69)))){
+const err161 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data69};
+if(vErrors === null){
+vErrors = [err161];
+}
+else {
+vErrors.push(err161);
+}
+errors++;
+}
+}
+if(data68.max !== undefined){
+let data70 = data68.max;
+if(!((typeof data70 == "number") && (isFinite(data70)))){
+const err162 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data70};
+if(vErrors === null){
+vErrors = [err162];
+}
+else {
+vErrors.push(err162);
+}
+errors++;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data68};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+var _valid21 = _errs270 === errors;
+if(_valid21 && valid69){
+valid69 = false;
+passing20 = [passing20, 1];
+}
+else {
+if(_valid21){
+valid69 = true;
+passing20 = 1;
+}
+}
+if(!valid69){
+const err164 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/avg",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing20},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data68};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+else {
+errors = _errs267;
+if(vErrors !== null){
+if(_errs267){
+vErrors.length = _errs267;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.min !== undefined){
+let data71 = data49.min;
+const _errs279 = errors;
+let valid72 = false;
+let passing21 = null;
+const _errs280 = errors;
+if(!((typeof data71 == "number") && (isFinite(data71)))){
+const err165 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data71};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+var _valid22 = _errs280 === errors;
+if(_valid22){
+valid72 = true;
+passing21 = 0;
+}
+const _errs282 = errors;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(Object.keys(data71).length < 1){
+const err166 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data71};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+for(const key26 in data71){
+if(!((key26 === "min") || (key26 === "max"))){
+const err167 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data71};
+if(vErrors === null){
+vErrors = [err167];
+}
+else {
+vErrors.push(err167);
+}
+errors++;
+}
+}
+if(data71.min !== undefined){
+let data72 = data71.min;
+if(!((typeof data72 == "number") && (isFinite(data72)))){
+const err168 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data72};
+if(vErrors === null){
+vErrors = [err168];
+}
+else {
+vErrors.push(err168);
+}
+errors++;
+}
+}
+if(data71.max !== undefined){
+let data73 = data71.max;
+if(!((typeof data73 == "number") && (isFinite(data73)))){
+const err169 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data73};
+if(vErrors === null){
+vErrors = [err169];
+}
+else {
+vErrors.push(err169);
+}
+errors++;
+}
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data71};
+if(vErrors === null){
+vErrors = [err170];
+}
+else {
+vErrors.push(err170);
+}
+errors++;
+}
+var _valid22 = _errs282 === errors;
+if(_valid22 && valid72){
+valid72 = false;
+passing21 = [passing21, 1];
+}
+else {
+if(_valid22){
+valid72 = true;
+passing21 = 1;
+}
+}
+if(!valid72){
+const err171 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/min",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing21},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data71};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+else {
+errors = _errs279;
+if(vErrors !== null){
+if(_errs279){
+vErrors.length = _errs279;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.max !== undefined){
+let data74 = data49.max;
+const _errs291 = errors;
+let valid75 = false;
+let passing22 = null;
+const _errs292 = errors;
+if(!((typeof data74 == "number") && (isFinite(data74)))){
+const err172 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data74};
+if(vErrors === null){
+vErrors = [err172];
+}
+else {
+vErrors.push(err172);
+}
+errors++;
+}
+var _valid23 = _errs292 === errors;
+if(_valid23){
+valid75 = true;
+passing22 = 0;
+}
+const _errs294 = errors;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+if(Object.keys(data74).length < 1){
+const err173 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err173];
+}
+else {
+vErrors.push(err173);
+}
+errors++;
+}
+for(const key27 in data74){
+if(!((key27 === "min") || (key27 === "max"))){
+const err174 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err174];
+}
+else {
+vErrors.push(err174);
+}
+errors++;
+}
+}
+if(data74.min !== undefined){
+let data75 = data74.min;
+if(!((typeof data75 == "number") && (isFinite(data75)))){
+const err175 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data75};
+if(vErrors === null){
+vErrors = [err175];
+}
+else {
+vErrors.push(err175);
+}
+errors++;
+}
+}
+if(data74.max !== undefined){
+let data76 = data74.max;
+if(!((typeof data76 == "number") && (isFinite(data76)))){
+const err176 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data76};
+if(vErrors === null){
+vErrors = [err176];
+}
+else {
+vErrors.push(err176);
+}
+errors++;
+}
+}
+}
+else {
+const err177 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data74};
+if(vErrors === null){
+vErrors = [err177];
+}
+else {
+vErrors.push(err177);
+}
+errors++;
+}
+var _valid23 = _errs294 === errors;
+if(_valid23 && valid75){
+valid75 = false;
+passing22 = [passing22, 1];
+}
+else {
+if(_valid23){
+valid75 = true;
+passing22 = 1;
+}
+}
+if(!valid75){
+const err178 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/max",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing22},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data74};
+if(vErrors === null){
+vErrors = [err178];
+}
+else {
+vErrors.push(err178);
+}
+errors++;
+}
+else {
+errors = _errs291;
+if(vErrors !== null){
+if(_errs291){
+vErrors.length = _errs291;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data49.stddev !== undefined){
+let data77 = data49.stddev;
+const _errs303 = errors;
+let valid78 = false;
+let passing23 = null;
+const _errs304 = errors;
+if(!((typeof data77 == "number") && (isFinite(data77)))){
+const err179 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev",schemaPath:"#/$defs/drift_bound/oneOf/0/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[0].type,parentSchema:schema87.oneOf[0],data:data77};
+if(vErrors === null){
+vErrors = [err179];
+}
+else {
+vErrors.push(err179);
+}
+errors++;
+}
+var _valid24 = _errs304 === errors;
+if(_valid24){
+valid78 = true;
+passing23 = 0;
+}
+const _errs306 = errors;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(Object.keys(data77).length < 1){
+const err180 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev",schemaPath:"#/$defs/drift_bound/oneOf/1/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties",schema:1,parentSchema:schema87.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err180];
+}
+else {
+vErrors.push(err180);
+}
+errors++;
+}
+for(const key28 in data77){
+if(!((key28 === "min") || (key28 === "max"))){
+const err181 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev",schemaPath:"#/$defs/drift_bound/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema87.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err181];
+}
+else {
+vErrors.push(err181);
+}
+errors++;
+}
+}
+if(data77.min !== undefined){
+let data78 = data77.min;
+if(!((typeof data78 == "number") && (isFinite(data78)))){
+const err182 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev/min",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/min/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.min.type,parentSchema:schema87.oneOf[1].properties.min,data:data78};
+if(vErrors === null){
+vErrors = [err182];
+}
+else {
+vErrors.push(err182);
+}
+errors++;
+}
+}
+if(data77.max !== undefined){
+let data79 = data77.max;
+if(!((typeof data79 == "number") && (isFinite(data79)))){
+const err183 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev/max",schemaPath:"#/$defs/drift_bound/oneOf/1/properties/max/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema87.oneOf[1].properties.max.type,parentSchema:schema87.oneOf[1].properties.max,data:data79};
+if(vErrors === null){
+vErrors = [err183];
+}
+else {
+vErrors.push(err183);
+}
+errors++;
+}
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev",schemaPath:"#/$defs/drift_bound/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema87.oneOf[1].type,parentSchema:schema87.oneOf[1],data:data77};
+if(vErrors === null){
+vErrors = [err184];
+}
+else {
+vErrors.push(err184);
+}
+errors++;
+}
+var _valid24 = _errs306 === errors;
+if(_valid24 && valid78){
+valid78 = false;
+passing23 = [passing23, 1];
+}
+else {
+if(_valid24){
+valid78 = true;
+passing23 = 1;
+}
+}
+if(!valid78){
+const err185 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1")+"/stddev",schemaPath:"#/$defs/drift_bound/oneOf",keyword:"oneOf",params:{passingSchemas: passing23},message:"must match exactly one schema in oneOf",schema:schema87.oneOf,parentSchema:schema87,data:data77};
+if(vErrors === null){
+vErrors = [err185];
+}
+else {
+vErrors.push(err185);
+}
+errors++;
+}
+else {
+errors = _errs303;
+if(vErrors !== null){
+if(_errs303){
+vErrors.length = _errs303;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err186 = {instancePath:instancePath+"/quality/" + key17.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/quality/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.quality.additionalProperties.type,parentSchema:schema84.properties.quality.additionalProperties,data:data49};
+if(vErrors === null){
+vErrors = [err186];
+}
+else {
+vErrors.push(err186);
+}
+errors++;
+}
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/quality",schemaPath:"#/properties/quality/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.properties.quality.type,parentSchema:schema84.properties.quality,data:data48};
+if(vErrors === null){
+vErrors = [err187];
+}
+else {
+vErrors.push(err187);
+}
+errors++;
+}
+}
+if(data.drift_type !== undefined){
+let data80 = data.drift_type;
+if(!((data80 === "baseline") || (data80 === "consecutive"))){
+const err188 = {instancePath:instancePath+"/drift_type",schemaPath:"#/properties/drift_type/enum",keyword:"enum",params:{allowedValues: schema84.properties.drift_type.enum},message:"must be equal to one of the allowed values",schema:schema84.properties.drift_type.enum,parentSchema:schema84.properties.drift_type,data:data80};
+if(vErrors === null){
+vErrors = [err188];
+}
+else {
+vErrors.push(err188);
+}
+errors++;
+}
+}
+if(data.granularity !== undefined){
+let data81 = data.granularity;
+if(typeof data81 === "string"){
+if(func1(data81) < 1){
+const err189 = {instancePath:instancePath+"/granularity",schemaPath:"#/properties/granularity/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema84.properties.granularity,data:data81};
+if(vErrors === null){
+vErrors = [err189];
+}
+else {
+vErrors.push(err189);
+}
+errors++;
+}
+}
+else {
+const err190 = {instancePath:instancePath+"/granularity",schemaPath:"#/properties/granularity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.granularity.type,parentSchema:schema84.properties.granularity,data:data81};
+if(vErrors === null){
+vErrors = [err190];
+}
+else {
+vErrors.push(err190);
+}
+errors++;
+}
+}
+if(data.model_id !== undefined){
+let data82 = data.model_id;
+const _errs317 = errors;
+let valid80 = false;
+let passing24 = null;
+const _errs318 = errors;
+if(typeof data82 === "string"){
+if(func1(data82) < 1){
+const err191 = {instancePath:instancePath+"/model_id",schemaPath:"#/properties/model_id/oneOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema84.properties.model_id.oneOf[0],data:data82};
+if(vErrors === null){
+vErrors = [err191];
+}
+else {
+vErrors.push(err191);
+}
+errors++;
+}
+}
+else {
+const err192 = {instancePath:instancePath+"/model_id",schemaPath:"#/properties/model_id/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema84.properties.model_id.oneOf[0].type,parentSchema:schema84.properties.model_id.oneOf[0],data:data82};
+if(vErrors === null){
+vErrors = [err192];
+}
+else {
+vErrors.push(err192);
+}
+errors++;
+}
+var _valid25 = _errs318 === errors;
+if(_valid25){
+valid80 = true;
+passing24 = 0;
+}
+const _errs320 = errors;
+if(false !== data82){
+const err193 = {instancePath:instancePath+"/model_id",schemaPath:"#/properties/model_id/oneOf/1/const",keyword:"const",params:{allowedValue: false},message:"must be equal to constant",schema:false,parentSchema:schema84.properties.model_id.oneOf[1],data:data82};
+if(vErrors === null){
+vErrors = [err193];
+}
+else {
+vErrors.push(err193);
+}
+errors++;
+}
+var _valid25 = _errs320 === errors;
+if(_valid25 && valid80){
+valid80 = false;
+passing24 = [passing24, 1];
+}
+else {
+if(_valid25){
+valid80 = true;
+passing24 = 1;
+}
+}
+if(!valid80){
+const err194 = {instancePath:instancePath+"/model_id",schemaPath:"#/properties/model_id/oneOf",keyword:"oneOf",params:{passingSchemas: passing24},message:"must match exactly one schema in oneOf",schema:schema84.properties.model_id.oneOf,parentSchema:schema84.properties.model_id,data:data82};
+if(vErrors === null){
+vErrors = [err194];
+}
+else {
+vErrors.push(err194);
+}
+errors++;
+}
+else {
+errors = _errs317;
+if(vErrors !== null){
+if(_errs317){
+vErrors.length = _errs317;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.max_age !== undefined){
+let data83 = data.max_age;
+if((typeof data83 !== "string") && (!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83))))){
+const err195 = {instancePath:instancePath+"/max_age",schemaPath:"#/$defs/long_duration/type",keyword:"type",params:{type: schema82.type},message:"must be string,integer",schema:schema82.type,parentSchema:schema82,data:data83};
+if(vErrors === null){
+vErrors = [err195];
+}
+else {
+vErrors.push(err195);
+}
+errors++;
+}
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 < 0 || isNaN(data83)){
+const err196 = {instancePath:instancePath+"/max_age",schemaPath:"#/$defs/long_duration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema82,data:data83};
+if(vErrors === null){
+vErrors = [err196];
+}
+else {
+vErrors.push(err196);
+}
+errors++;
+}
+}
+if(typeof data83 === "string"){
+if(!pattern27.test(data83)){
+const err197 = {instancePath:instancePath+"/max_age",schemaPath:"#/$defs/long_duration/pattern",keyword:"pattern",params:{pattern: "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},message:"must match pattern \""+"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"+"\"",schema:"^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",parentSchema:schema82,data:data83};
+if(vErrors === null){
+vErrors = [err197];
+}
+else {
+vErrors.push(err197);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err198 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema84.type,parentSchema:schema84,data};
+if(vErrors === null){
+vErrors = [err198];
+}
+else {
+vErrors.push(err198);
+}
+errors++;
+}
 validate44.errors = vErrors;
 return errors === 0;
 }
 validate44.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema82 = {"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
+const schema112 = {"description":"The candidate's and the champion's source runs logged the same evaluation dataset (mlflow.log_input: same name and digest), so their metrics were computed on the same data.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"dataset"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"context":{"description":"Only dataset inputs with this context (input tag mlflow.data.context, e.g. eval) count; default: any context.","type":"string","minLength":1},"name":{"description":"Only datasets with this name count; default: any name.","type":"string","minLength":1},"on_missing_baseline":{"description":"Outcome when there is no champion yet, or the champion's run logged no (matching) dataset.","enum":["fail","pass","warn"],"default":"fail"}}};
 
 function validate45(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -4406,7 +7776,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema82.required,parentSchema:schema82,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema112.required,parentSchema:schema112,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4416,8 +7786,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_pinned")) || (key0 === "allow")) || (key0 === "deny"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data};
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "context")) || (key0 === "name")) || (key0 === "on_missing_baseline"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema112,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4429,8 +7799,8 @@ errors++;
 }
 if(data.type !== undefined){
 let data0 = data.type;
-if("requirements" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "requirements"},message:"must be equal to constant",schema:"requirements",parentSchema:schema82.properties.type,data:data0};
+if("dataset" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "dataset"},message:"must be equal to constant",schema:"dataset",parentSchema:schema112.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4443,8 +7813,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4455,7 +7825,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4468,7 +7838,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4481,7 +7851,351 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.description.type,parentSchema:schema82.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema112.properties.description.type,parentSchema:schema112.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.context !== undefined){
+let data4 = data.context;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err7 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema112.properties.context,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/context",schemaPath:"#/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema112.properties.context.type,parentSchema:schema112.properties.context,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.name !== undefined){
+let data5 = data.name;
+if(typeof data5 === "string"){
+if(func1(data5) < 1){
+const err9 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema112.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema112.properties.name.type,parentSchema:schema112.properties.name,data:data5};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+if(data.on_missing_baseline !== undefined){
+let data6 = data.on_missing_baseline;
+if(!(((data6 === "fail") || (data6 === "pass")) || (data6 === "warn"))){
+const err11 = {instancePath:instancePath+"/on_missing_baseline",schemaPath:"#/properties/on_missing_baseline/enum",keyword:"enum",params:{allowedValues: schema112.properties.on_missing_baseline.enum},message:"must be equal to one of the allowed values",schema:schema112.properties.on_missing_baseline.enum,parentSchema:schema112.properties.on_missing_baseline,data:data6};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema112.type,parentSchema:schema112,data};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate45.errors = vErrors;
+return errors === 0;
+}
+validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema115 = {"description":"A version tag holds a semantic version (semver.org 2.0.0), not lower than the champion's; a breaking input change against the champion needs a major bump.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"semver"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"tag":{"description":"Version tag holding the semantic version.","type":"string","minLength":1,"default":"version"},"no_downgrade":{"description":"The version must not be lower than the champion's.","type":"boolean","default":true},"major_for_breaking":{"description":"A removed, retyped or newly required input (the signature gate's comparison) needs a major bump (a minor bump while the champion is 0.y.z).","type":"boolean","default":true}}};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate46.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema115.required,parentSchema:schema115,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "tag")) || (key0 === "no_downgrade")) || (key0 === "major_for_breaking"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema115,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("semver" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "semver"},message:"must be equal to constant",schema:"semver",parentSchema:schema115.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema115.properties.description.type,parentSchema:schema115.properties.description,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.tag !== undefined){
+let data4 = data.tag;
+if(typeof data4 === "string"){
+if(func1(data4) < 1){
+const err7 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema115.properties.tag,data:data4};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/tag",schemaPath:"#/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema115.properties.tag.type,parentSchema:schema115.properties.tag,data:data4};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data.no_downgrade !== undefined){
+let data5 = data.no_downgrade;
+if(typeof data5 !== "boolean"){
+const err9 = {instancePath:instancePath+"/no_downgrade",schemaPath:"#/properties/no_downgrade/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema115.properties.no_downgrade.type,parentSchema:schema115.properties.no_downgrade,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.major_for_breaking !== undefined){
+let data6 = data.major_for_breaking;
+if(typeof data6 !== "boolean"){
+const err10 = {instancePath:instancePath+"/major_for_breaking",schemaPath:"#/properties/major_for_breaking/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema115.properties.major_for_breaking.type,parentSchema:schema115.properties.major_for_breaking,data:data6};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema115.type,parentSchema:schema115,data};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema118 = {"description":"The model's logged requirements.txt pins every package with == (or ===), and names only allowed packages and no denied one (names compared as pip does).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"requirements"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"require_pinned":{"description":"Every requirement is pinned with == (or ===); includes (-r, -c) and editables cannot be checked and fail.","type":"boolean","default":true},"allow":{"description":"When set, only these packages may be required (PEP 503 names: case, -, _ and . do not matter).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"deny":{"description":"Packages that must not be required.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}};
+
+function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate47.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.type === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema118.required,parentSchema:schema118,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "require_pinned")) || (key0 === "allow")) || (key0 === "deny"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema118,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.type !== undefined){
+let data0 = data.type;
+if("requirements" !== data0){
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "requirements"},message:"must be equal to constant",schema:"requirements",parentSchema:schema118.properties.type,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.id !== undefined){
+let data1 = data.id;
+if(typeof data1 === "string"){
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+if(data.severity !== undefined){
+let data2 = data.severity;
+if(!((data2 === "fail") || (data2 === "warn"))){
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.description !== undefined){
+let data3 = data.description;
+if(typeof data3 !== "string"){
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema118.properties.description.type,parentSchema:schema118.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4494,7 +8208,7 @@ errors++;
 if(data.require_pinned !== undefined){
 let data4 = data.require_pinned;
 if(typeof data4 !== "boolean"){
-const err7 = {instancePath:instancePath+"/require_pinned",schemaPath:"#/properties/require_pinned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema82.properties.require_pinned.type,parentSchema:schema82.properties.require_pinned,data:data4};
+const err7 = {instancePath:instancePath+"/require_pinned",schemaPath:"#/properties/require_pinned/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema118.properties.require_pinned.type,parentSchema:schema118.properties.require_pinned,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4512,7 +8226,7 @@ for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err8 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.allow.items,data:data6};
+const err8 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema118.properties.allow.items,data:data6};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4523,7 +8237,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.allow.items.type,parentSchema:schema82.properties.allow.items,data:data6};
+const err9 = {instancePath:instancePath+"/allow/" + i0,schemaPath:"#/properties/allow/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema118.properties.allow.items.type,parentSchema:schema118.properties.allow.items,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4544,7 +8258,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema82.properties.allow,data:data5};
+const err10 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema118.properties.allow,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4559,7 +8273,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.allow.type,parentSchema:schema82.properties.allow,data:data5};
+const err11 = {instancePath:instancePath+"/allow",schemaPath:"#/properties/allow/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema118.properties.allow.type,parentSchema:schema118.properties.allow,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4577,7 +8291,7 @@ for(let i2=0; i2<len1; i2++){
 let data8 = data7[i2];
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err12 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.deny.items,data:data8};
+const err12 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema118.properties.deny.items,data:data8};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4588,7 +8302,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.deny.items.type,parentSchema:schema82.properties.deny.items,data:data8};
+const err13 = {instancePath:instancePath+"/deny/" + i2,schemaPath:"#/properties/deny/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema118.properties.deny.items.type,parentSchema:schema118.properties.deny.items,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4609,7 +8323,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema82.properties.deny,data:data7};
+const err14 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema118.properties.deny,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4624,7 +8338,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.deny.type,parentSchema:schema82.properties.deny,data:data7};
+const err15 = {instancePath:instancePath+"/deny",schemaPath:"#/properties/deny/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema118.properties.deny.type,parentSchema:schema118.properties.deny,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4636,7 +8350,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data};
+const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema118.type,parentSchema:schema118,data};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4645,17 +8359,17 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate45.errors = vErrors;
+validate47.errors = vErrors;
 return errors === 0;
 }
-validate45.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema85 = {"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}};
+const schema121 = {"description":"A version that rollback took out of service (marked quarantined) is not promoted again, to any environment, until a waiver names this gate.","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"Gate type.","const":"quarantine"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"}}};
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate46.evaluated;
+const evaluated0 = validate48.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4664,7 +8378,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema85.required,parentSchema:schema85,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema121.required,parentSchema:schema121,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4675,7 +8389,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema85,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema121,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4688,7 +8402,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("quarantine" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "quarantine"},message:"must be equal to constant",schema:"quarantine",parentSchema:schema85.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "quarantine"},message:"must be equal to constant",schema:"quarantine",parentSchema:schema121.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4701,8 +8415,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err3 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4713,7 +8427,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4726,7 +8440,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err5 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4739,7 +8453,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema85.properties.description.type,parentSchema:schema85.properties.description,data:data3};
+const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema121.properties.description.type,parentSchema:schema121.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4751,7 +8465,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema85.type,parentSchema:schema85,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema121.type,parentSchema:schema121,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4760,17 +8474,17 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate46.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
-validate46.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate48.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema88 = {"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}};
+const schema124 = {"description":"A rule in CEL over the documented evidence object (candidate, champion, pr, target); see docs/gates.md.","type":"object","additionalProperties":false,"required":["type","expression"],"properties":{"type":{"description":"Gate type.","const":"expression"},"id":{"description":"Gate id, unique across the config; default `<policy>/<type>` (metric gates: `<policy>/<type>:<metric>`).","$ref":"#/$defs/gate_id"},"severity":{"description":"fail: a failing gate blocks; warn: it is reported as a warning and does not block.","$ref":"#/$defs/severity"},"description":{"description":"Shown in reports.","type":"string"},"expression":{"description":"CEL expression that must be true, e.g. candidate.run.metrics[\"auc\"] >= champion.run.metrics[\"auc\"]. Checked at validate time against the declared types.","type":"string","minLength":1,"maxLength":4000},"message":{"description":"Message when the expression is false; {{ cel }} placeholders are replaced by their values.","type":"string","minLength":1,"maxLength":4000},"on_false":{"description":"Outcome when the expression is false (or cannot be evaluated).","enum":["fail","warn"],"default":"fail"}}};
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate47.evaluated;
+const evaluated0 = validate49.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -4779,7 +8493,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema88.required,parentSchema:schema88,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema124.required,parentSchema:schema124,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4789,7 +8503,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.expression === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expression"},message:"must have required property '"+"expression"+"'",schema:schema88.required,parentSchema:schema88,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expression"},message:"must have required property '"+"expression"+"'",schema:schema124.required,parentSchema:schema124,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4800,7 +8514,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "type") || (key0 === "id")) || (key0 === "severity")) || (key0 === "description")) || (key0 === "expression")) || (key0 === "message")) || (key0 === "on_false"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema88,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema124,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4813,7 +8527,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("expression" !== data0){
-const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "expression"},message:"must be equal to constant",schema:"expression",parentSchema:schema88.properties.type,data:data0};
+const err3 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "expression"},message:"must be equal to constant",schema:"expression",parentSchema:schema124.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4826,8 +8540,8 @@ errors++;
 if(data.id !== undefined){
 let data1 = data.id;
 if(typeof data1 === "string"){
-if(!pattern15.test(data1)){
-const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema56,data:data1};
+if(!pattern19.test(data1)){
+const err4 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/-]+$"+"\"",schema:"^[A-Za-z0-9_.:/-]+$",parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4838,7 +8552,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema56.type,parentSchema:schema56,data:data1};
+const err5 = {instancePath:instancePath+"/id",schemaPath:"#/$defs/gate_id/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.type,parentSchema:schema59,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4851,7 +8565,7 @@ errors++;
 if(data.severity !== undefined){
 let data2 = data.severity;
 if(!((data2 === "fail") || (data2 === "warn"))){
-const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema57.enum},message:"must be equal to one of the allowed values",schema:schema57.enum,parentSchema:schema57,data:data2};
+const err6 = {instancePath:instancePath+"/severity",schemaPath:"#/$defs/severity/enum",keyword:"enum",params:{allowedValues: schema60.enum},message:"must be equal to one of the allowed values",schema:schema60.enum,parentSchema:schema60,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4864,7 +8578,7 @@ errors++;
 if(data.description !== undefined){
 let data3 = data.description;
 if(typeof data3 !== "string"){
-const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.description.type,parentSchema:schema88.properties.description,data:data3};
+const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema124.properties.description.type,parentSchema:schema124.properties.description,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -4878,7 +8592,7 @@ if(data.expression !== undefined){
 let data4 = data.expression;
 if(typeof data4 === "string"){
 if(func1(data4) > 4000){
-const err8 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema88.properties.expression,data:data4};
+const err8 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema124.properties.expression,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -4888,7 +8602,7 @@ vErrors.push(err8);
 errors++;
 }
 if(func1(data4) < 1){
-const err9 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88.properties.expression,data:data4};
+const err9 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema124.properties.expression,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -4899,7 +8613,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.expression.type,parentSchema:schema88.properties.expression,data:data4};
+const err10 = {instancePath:instancePath+"/expression",schemaPath:"#/properties/expression/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema124.properties.expression.type,parentSchema:schema124.properties.expression,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -4913,7 +8627,7 @@ if(data.message !== undefined){
 let data5 = data.message;
 if(typeof data5 === "string"){
 if(func1(data5) > 4000){
-const err11 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema88.properties.message,data:data5};
+const err11 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters",schema:4000,parentSchema:schema124.properties.message,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -4923,7 +8637,7 @@ vErrors.push(err11);
 errors++;
 }
 if(func1(data5) < 1){
-const err12 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema88.properties.message,data:data5};
+const err12 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema124.properties.message,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -4934,7 +8648,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema88.properties.message.type,parentSchema:schema88.properties.message,data:data5};
+const err13 = {instancePath:instancePath+"/message",schemaPath:"#/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema124.properties.message.type,parentSchema:schema124.properties.message,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4947,7 +8661,7 @@ errors++;
 if(data.on_false !== undefined){
 let data6 = data.on_false;
 if(!((data6 === "fail") || (data6 === "warn"))){
-const err14 = {instancePath:instancePath+"/on_false",schemaPath:"#/properties/on_false/enum",keyword:"enum",params:{allowedValues: schema88.properties.on_false.enum},message:"must be equal to one of the allowed values",schema:schema88.properties.on_false.enum,parentSchema:schema88.properties.on_false,data:data6};
+const err14 = {instancePath:instancePath+"/on_false",schemaPath:"#/properties/on_false/enum",keyword:"enum",params:{allowedValues: schema124.properties.on_false.enum},message:"must be equal to one of the allowed values",schema:schema124.properties.on_false.enum,parentSchema:schema124.properties.on_false,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4959,7 +8673,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema88.type,parentSchema:schema88,data};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema124.type,parentSchema:schema124,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4968,10 +8682,10 @@ vErrors.push(err15);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
-validate47.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate49.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -4986,7 +8700,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5058,7 +8772,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "dataset"){
+else if(tag0 === "soak"){
 if(!(validate43(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate43.errors; } else { for (const e of validate43.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -5067,7 +8781,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "semver"){
+else if(tag0 === "drift"){
 if(!(validate44(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate44.errors; } else { for (const e of validate44.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -5076,7 +8790,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "requirements"){
+else if(tag0 === "dataset"){
 if(!(validate45(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate45.errors; } else { for (const e of validate45.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -5085,7 +8799,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "quarantine"){
+else if(tag0 === "semver"){
 if(!(validate46(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate46.errors; } else { for (const e of validate46.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -5094,7 +8808,7 @@ if(props0 !== true){
 props0 = true;
 }
 }
-else if(tag0 === "expression"){
+else if(tag0 === "requirements"){
 if(!(validate47(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
 if (vErrors === null) { vErrors = validate47.errors; } else { for (const e of validate47.errors) vErrors.push(e); }
 errors = vErrors.length;
@@ -5103,8 +8817,26 @@ if(props0 !== true){
 props0 = true;
 }
 }
+else if(tag0 === "quarantine"){
+if(!(validate48(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate48.errors; } else { for (const e of validate48.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
+else if(tag0 === "expression"){
+if(!(validate49(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate49.errors; } else { for (const e of validate49.errors) vErrors.push(e); }
+errors = vErrors.length;
+}
+if(props0 !== true){
+props0 = true;
+}
+}
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema54.discriminator,parentSchema:schema54,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema57.discriminator,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5115,7 +8847,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema54.discriminator,parentSchema:schema54,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema57.discriminator,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5126,7 +8858,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5154,7 +8886,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gates === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema50.required,parentSchema:schema50,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5165,7 +8897,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5178,7 +8910,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.description.type,parentSchema:schema50.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.description.type,parentSchema:schema53.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5212,7 +8944,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.gates.type,parentSchema:schema50.properties.gates,data:data3};
+const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.gates.type,parentSchema:schema53.properties.gates,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5224,7 +8956,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5238,14 +8970,14 @@ return errors === 0;
 }
 validate31.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema91 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
-const pattern27 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
+const schema127 = {"description":"An exception for a gate, with an owner, a reason and an expiry date.","type":"object","additionalProperties":false,"required":["gate","owner","reason","expires"],"properties":{"gate":{"description":"Gate id; `*` matches any run of characters (e.g. `production/metric_delta:*`).","type":"string","pattern":"^[A-Za-z0-9_.:/*-]+$"},"models":{"description":"Model ids the waiver covers (default: all).","$ref":"#/$defs/name_list"},"environments":{"description":"Target environments the waiver covers (default: all).","$ref":"#/$defs/name_list"},"owner":{"description":"Who answers for the exception (e.g. @login).","type":"string","minLength":1},"reason":{"description":"Why the exception is acceptable; link the tracking issue.","type":"string","minLength":1},"expires":{"description":"Last day (UTC) the waiver applies, YYYY-MM-DD.","type":"string","format":"date"}}};
+const pattern36 = new RegExp("^[A-Za-z0-9_.:/*-]+$", "u");
 const formats0 = cjsExports(runtime2).fullFormats.date;
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate62.evaluated;
+const evaluated0 = validate66.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5254,7 +8986,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gate === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema91.required,parentSchema:schema91,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gate"},message:"must have required property '"+"gate"+"'",schema:schema127.required,parentSchema:schema127,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5264,7 +8996,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.owner === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema91.required,parentSchema:schema91,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "owner"},message:"must have required property '"+"owner"+"'",schema:schema127.required,parentSchema:schema127,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5274,7 +9006,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.reason === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema91.required,parentSchema:schema91,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema127.required,parentSchema:schema127,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5284,7 +9016,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.expires === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema91.required,parentSchema:schema91,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "expires"},message:"must have required property '"+"expires"+"'",schema:schema127.required,parentSchema:schema127,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5295,7 +9027,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "gate") || (key0 === "models")) || (key0 === "environments")) || (key0 === "owner")) || (key0 === "reason")) || (key0 === "expires"))){
-const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema91,data};
+const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema127,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5308,8 +9040,8 @@ errors++;
 if(data.gate !== undefined){
 let data0 = data.gate;
 if(typeof data0 === "string"){
-if(!pattern27.test(data0)){
-const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema91.properties.gate,data:data0};
+if(!pattern36.test(data0)){
+const err5 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.:/*-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.:/*-]+$"+"\"",schema:"^[A-Za-z0-9_.:/*-]+$",parentSchema:schema127.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5320,7 +9052,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.gate.type,parentSchema:schema91.properties.gate,data:data0};
+const err6 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema127.properties.gate.type,parentSchema:schema127.properties.gate,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5338,7 +9070,7 @@ for(let i0=0; i0<len0; i0++){
 let data2 = data1[i0];
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data2};
+const err7 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5349,7 +9081,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data2};
+const err8 = {instancePath:instancePath+"/models/" + i0,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5370,7 +9102,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err9 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema46,data:data1};
+const err9 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema49,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5385,7 +9117,7 @@ indices0[item0] = i1;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data1};
+const err10 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data1};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5403,7 +9135,7 @@ for(let i2=0; i2<len1; i2++){
 let data4 = data3[i2];
 if(typeof data4 === "string"){
 if(func1(data4) < 1){
-const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data4};
+const err11 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5414,7 +9146,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data4};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5435,7 +9167,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j1 = indices1[item1];
-const err13 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema46,data:data3};
+const err13 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema49,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5450,7 +9182,7 @@ indices1[item1] = i3;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data3};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data3};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5464,7 +9196,7 @@ if(data.owner !== undefined){
 let data5 = data.owner;
 if(typeof data5 === "string"){
 if(func1(data5) < 1){
-const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema91.properties.owner,data:data5};
+const err15 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema127.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5475,7 +9207,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.owner.type,parentSchema:schema91.properties.owner,data:data5};
+const err16 = {instancePath:instancePath+"/owner",schemaPath:"#/properties/owner/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema127.properties.owner.type,parentSchema:schema127.properties.owner,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5489,7 +9221,7 @@ if(data.reason !== undefined){
 let data6 = data.reason;
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema91.properties.reason,data:data6};
+const err17 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema127.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5500,7 +9232,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.reason.type,parentSchema:schema91.properties.reason,data:data6};
+const err18 = {instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema127.properties.reason.type,parentSchema:schema127.properties.reason,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5514,7 +9246,7 @@ if(data.expires !== undefined){
 let data7 = data.expires;
 if(typeof data7 === "string"){
 if(!(formats0.validate(data7))){
-const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema91.properties.expires,data:data7};
+const err19 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/format",keyword:"format",params:{format: "date"},message:"must match format \""+"date"+"\"",schema:"date",parentSchema:schema127.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5525,7 +9257,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema91.properties.expires.type,parentSchema:schema91.properties.expires,data:data7};
+const err20 = {instancePath:instancePath+"/expires",schemaPath:"#/properties/expires/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema127.properties.expires.type,parentSchema:schema127.properties.expires,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5537,7 +9269,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema91.type,parentSchema:schema91,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema127.type,parentSchema:schema127,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5546,21 +9278,21 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate62.errors = vErrors;
+validate66.errors = vErrors;
 return errors === 0;
 }
-validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate66.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema95 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
-const schema96 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
-const schema97 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
-const schema99 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
-const schema100 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
+const schema131 = {"description":"Where and how notifications are sent.","type":"object","additionalProperties":false,"required":["channels"],"properties":{"channels":{"description":"Notification channels; each gets the events it selects.","type":"array","minItems":1,"items":{"$ref":"#/$defs/notify_channel"}},"timeout_seconds":{"description":"Per attempt: connect, send and answer (default 10).","type":"number","exclusiveMinimum":0,"maximum":60,"default":10},"attempts":{"description":"Attempts per message, the first included; 5xx, 429 and timeouts are retried with exponential backoff (default 3).","type":"integer","minimum":1,"maximum":6,"default":3}}};
+const schema132 = {"description":"One notification channel. The `kind` decides which other fields apply.","type":"object","required":["kind"],"discriminator":{"propertyName":"kind"},"oneOf":[{"$ref":"#/$defs/notify_slack"},{"$ref":"#/$defs/notify_teams"},{"$ref":"#/$defs/notify_webhook"}]};
+const schema133 = {"description":"A Slack incoming webhook (https://hooks.slack.com/services/...): a message with Block Kit sections.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"slack"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema135 = {"description":"The NAME of an environment variable (letters, digits and _, not starting with a digit), never its value. Checked by mlops-gate itself, so a misplaced secret is never echoed in an error.","type":"string","minLength":1};
+const schema136 = {"description":"`blocked`: gates stopped the target. `applied`: a promotion changed the registry or endpoint. `aborted`: a promotion or rollback started but did not finish (failed, drift, locked, refused). `rolled_back`: `rollback` restored a version. `reverted`: a bake restored the previous version after a breach.","enum":["blocked","applied","aborted","rolled_back","reverted"]};
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate67.evaluated;
+const evaluated0 = validate71.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5569,7 +9301,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema97.required,parentSchema:schema97,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema133.required,parentSchema:schema133,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5579,7 +9311,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema97.required,parentSchema:schema97,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema133.required,parentSchema:schema133,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5590,7 +9322,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema97,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema133,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5603,7 +9335,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("slack" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema97.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "slack"},message:"must be equal to constant",schema:"slack",parentSchema:schema133.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5642,7 +9374,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema99,data:data2};
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema135,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5653,7 +9385,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.type,parentSchema:schema99,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema135.type,parentSchema:schema135,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5667,7 +9399,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema97.properties.events,data:data3};
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema133.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5680,7 +9412,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema100.enum},message:"must be equal to one of the allowed values",schema:schema100.enum,parentSchema:schema100,data:data4};
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema136.enum},message:"must be equal to one of the allowed values",schema:schema136.enum,parentSchema:schema136,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5697,7 +9429,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema97.properties.events,data:data3};
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema133.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5712,7 +9444,7 @@ break outer0;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema97.properties.events.type,parentSchema:schema97.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema133.properties.events.type,parentSchema:schema133.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5730,7 +9462,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data6};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5741,7 +9473,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -5762,7 +9494,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema46,data:data5};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -5777,7 +9509,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -5795,7 +9527,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data8};
+const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -5806,7 +9538,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -5827,7 +9559,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema46,data:data7};
+const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema49,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -5842,7 +9574,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -5855,7 +9587,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema97.properties.plans.type,parentSchema:schema97.properties.plans,data:data9};
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema133.properties.plans.type,parentSchema:schema133.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5867,7 +9599,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema97.type,parentSchema:schema97,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema133.type,parentSchema:schema133,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5876,17 +9608,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate67.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
-validate67.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate71.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema103 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
+const schema139 = {"description":"A Microsoft Teams Workflows webhook (\"When a Teams webhook request is received\"): an Adaptive Card in a `message` envelope. The retired Office 365 connector URLs are not supported.","type":"object","additionalProperties":false,"required":["kind","url_env"],"properties":{"kind":{"description":"Channel kind.","const":"teams"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false}}};
 
-function validate68(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate68.evaluated;
+const evaluated0 = validate72.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -5895,7 +9627,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema103.required,parentSchema:schema103,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema139.required,parentSchema:schema139,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5905,7 +9637,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema103.required,parentSchema:schema103,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema139.required,parentSchema:schema139,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5916,7 +9648,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema103,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema139,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5929,7 +9661,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("teams" !== data0){
-const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema103.properties.kind,data:data0};
+const err3 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "teams"},message:"must be equal to constant",schema:"teams",parentSchema:schema139.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5968,7 +9700,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema99,data:data2};
+const err6 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema135,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5979,7 +9711,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.type,parentSchema:schema99,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema135.type,parentSchema:schema135,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5993,7 +9725,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema103.properties.events,data:data3};
+const err8 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema139.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6006,7 +9738,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema100.enum},message:"must be equal to one of the allowed values",schema:schema100.enum,parentSchema:schema100,data:data4};
+const err9 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema136.enum},message:"must be equal to one of the allowed values",schema:schema136.enum,parentSchema:schema136,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6023,7 +9755,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema103.properties.events,data:data3};
+const err10 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema139.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6038,7 +9770,7 @@ break outer0;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema103.properties.events.type,parentSchema:schema103.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema139.properties.events.type,parentSchema:schema139.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6056,7 +9788,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data6};
+const err12 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6067,7 +9799,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6088,7 +9820,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema46,data:data5};
+const err14 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6103,7 +9835,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6121,7 +9853,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data8};
+const err16 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6132,7 +9864,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6153,7 +9885,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema46,data:data7};
+const err18 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema49,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6168,7 +9900,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6181,7 +9913,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema103.properties.plans.type,parentSchema:schema103.properties.plans,data:data9};
+const err20 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema139.properties.plans.type,parentSchema:schema139.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6193,7 +9925,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema103.type,parentSchema:schema103,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema139.type,parentSchema:schema139,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6202,17 +9934,17 @@ vErrors.push(err21);
 }
 errors++;
 }
-validate68.errors = vErrors;
+validate72.errors = vErrors;
 return errors === 0;
 }
-validate68.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate72.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema109 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
+const schema145 = {"description":"Any HTTP endpoint: the JSON event document (schema/notification.schema.json), signed with HMAC-SHA256 (headers X-Mlops-Gate-Delivery-Id, X-Mlops-Gate-Timestamp, X-Mlops-Gate-Signature).","type":"object","additionalProperties":false,"required":["kind","url_env","secret_env"],"properties":{"kind":{"description":"Channel kind.","const":"webhook"},"name":{"description":"How warnings and logs name this channel (default `<kind>-<position>`).","$ref":"#/$defs/identifier"},"url_env":{"description":"Name of the environment variable holding the webhook URL. The URL is a secret: it never appears in mlops.yml or in any output.","$ref":"#/$defs/env_var_name"},"events":{"description":"Events sent to this channel (default: all).","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/$defs/notify_event"}},"environments":{"description":"Only targets promoted into (or rolled back in) these environments (default: all).","$ref":"#/$defs/name_list"},"models":{"description":"Only these model ids (default: all).","$ref":"#/$defs/name_list"},"plans":{"description":"Also send `blocked` when `plan` (the pull request check) finds a blocked target; by default only `promote` and `rollback` notify.","type":"boolean","default":false},"secret_env":{"description":"Name of the environment variable holding the signing key (at least 16 characters).","$ref":"#/$defs/env_var_name"}}};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate69.evaluated;
+const evaluated0 = validate73.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6221,7 +9953,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema109.required,parentSchema:schema109,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema145.required,parentSchema:schema145,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6231,7 +9963,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.url_env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema109.required,parentSchema:schema109,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "url_env"},message:"must have required property '"+"url_env"+"'",schema:schema145.required,parentSchema:schema145,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6241,7 +9973,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.secret_env === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema109.required,parentSchema:schema109,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "secret_env"},message:"must have required property '"+"secret_env"+"'",schema:schema145.required,parentSchema:schema145,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6252,7 +9984,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((((key0 === "kind") || (key0 === "name")) || (key0 === "url_env")) || (key0 === "events")) || (key0 === "environments")) || (key0 === "models")) || (key0 === "plans")) || (key0 === "secret_env"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema109,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema145,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6265,7 +9997,7 @@ errors++;
 if(data.kind !== undefined){
 let data0 = data.kind;
 if("webhook" !== data0){
-const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema109.properties.kind,data:data0};
+const err4 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/const",keyword:"const",params:{allowedValue: "webhook"},message:"must be equal to constant",schema:"webhook",parentSchema:schema145.properties.kind,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6304,7 +10036,7 @@ if(data.url_env !== undefined){
 let data2 = data.url_env;
 if(typeof data2 === "string"){
 if(func1(data2) < 1){
-const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema99,data:data2};
+const err7 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema135,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6315,7 +10047,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.type,parentSchema:schema99,data:data2};
+const err8 = {instancePath:instancePath+"/url_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema135.type,parentSchema:schema135,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6329,7 +10061,7 @@ if(data.events !== undefined){
 let data3 = data.events;
 if(Array.isArray(data3)){
 if(data3.length < 1){
-const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema109.properties.events,data:data3};
+const err9 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema145.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6342,7 +10074,7 @@ const len0 = data3.length;
 for(let i0=0; i0<len0; i0++){
 let data4 = data3[i0];
 if(!(((((data4 === "blocked") || (data4 === "applied")) || (data4 === "aborted")) || (data4 === "rolled_back")) || (data4 === "reverted"))){
-const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema100.enum},message:"must be equal to one of the allowed values",schema:schema100.enum,parentSchema:schema100,data:data4};
+const err10 = {instancePath:instancePath+"/events/" + i0,schemaPath:"#/$defs/notify_event/enum",keyword:"enum",params:{allowedValues: schema136.enum},message:"must be equal to one of the allowed values",schema:schema136.enum,parentSchema:schema136,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6359,7 +10091,7 @@ outer0:
 for(;i1--;){
 for(j0 = i1; j0--;){
 if(func0(data3[i1], data3[j0])){
-const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema109.properties.events,data:data3};
+const err11 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema145.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -6374,7 +10106,7 @@ break outer0;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema109.properties.events.type,parentSchema:schema109.properties.events,data:data3};
+const err12 = {instancePath:instancePath+"/events",schemaPath:"#/properties/events/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema145.properties.events.type,parentSchema:schema145.properties.events,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -6392,7 +10124,7 @@ for(let i2=0; i2<len1; i2++){
 let data6 = data5[i2];
 if(typeof data6 === "string"){
 if(func1(data6) < 1){
-const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data6};
+const err13 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -6403,7 +10135,7 @@ errors++;
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data6};
+const err14 = {instancePath:instancePath+"/environments/" + i2,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -6424,7 +10156,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j1 = indices0[item0];
-const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema46,data:data5};
+const err15 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i3, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i3+" are identical)",schema:true,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -6439,7 +10171,7 @@ indices0[item0] = i3;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data5};
+const err16 = {instancePath:instancePath+"/environments",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -6457,7 +10189,7 @@ for(let i4=0; i4<len2; i4++){
 let data8 = data7[i4];
 if(typeof data8 === "string"){
 if(func1(data8) < 1){
-const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema46.items,data:data8};
+const err17 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema49.items,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -6468,7 +10200,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema46.items.type,parentSchema:schema46.items,data:data8};
+const err18 = {instancePath:instancePath+"/models/" + i4,schemaPath:"#/$defs/name_list/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.items.type,parentSchema:schema49.items,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -6489,7 +10221,7 @@ continue;
 }
 if(typeof indices1[item1] == "number"){
 j2 = indices1[item1];
-const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema46,data:data7};
+const err19 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/uniqueItems",keyword:"uniqueItems",params:{i: i5, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i5+" are identical)",schema:true,parentSchema:schema49,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -6504,7 +10236,7 @@ indices1[item1] = i5;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema46.type,parentSchema:schema46,data:data7};
+const err20 = {instancePath:instancePath+"/models",schemaPath:"#/$defs/name_list/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.type,parentSchema:schema49,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -6517,7 +10249,7 @@ errors++;
 if(data.plans !== undefined){
 let data9 = data.plans;
 if(typeof data9 !== "boolean"){
-const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema109.properties.plans.type,parentSchema:schema109.properties.plans,data:data9};
+const err21 = {instancePath:instancePath+"/plans",schemaPath:"#/properties/plans/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema145.properties.plans.type,parentSchema:schema145.properties.plans,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -6531,7 +10263,7 @@ if(data.secret_env !== undefined){
 let data10 = data.secret_env;
 if(typeof data10 === "string"){
 if(func1(data10) < 1){
-const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema99,data:data10};
+const err22 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema135,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -6542,7 +10274,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema99.type,parentSchema:schema99,data:data10};
+const err23 = {instancePath:instancePath+"/secret_env",schemaPath:"#/$defs/env_var_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema135.type,parentSchema:schema135,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -6554,7 +10286,7 @@ errors++;
 }
 }
 else {
-const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema109.type,parentSchema:schema109,data};
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema145.type,parentSchema:schema145,data};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -6563,16 +10295,16 @@ vErrors.push(err24);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
-validate69.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate73.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate70(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate66.evaluated;
+const evaluated0 = validate70.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6581,7 +10313,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.kind === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema96.required,parentSchema:schema96,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema132.required,parentSchema:schema132,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6593,15 +10325,15 @@ errors++;
 const tag0 = data.kind;
 if(typeof tag0 == "string"){
 if(tag0 === "slack"){
-if(!(validate67(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate67.errors; } else { for (const e of validate67.errors) vErrors.push(e); }
+if(!(validate71(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate71.errors; } else { for (const e of validate71.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 var props0 = true;
 }
 else if(tag0 === "teams"){
-if(!(validate68(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate68.errors; } else { for (const e of validate68.errors) vErrors.push(e); }
+if(!(validate72(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate72.errors; } else { for (const e of validate72.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6609,8 +10341,8 @@ props0 = true;
 }
 }
 else if(tag0 === "webhook"){
-if(!(validate69(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate69.errors; } else { for (const e of validate69.errors) vErrors.push(e); }
+if(!(validate73(data, {instancePath,parentData,parentDataProperty,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate73.errors; } else { for (const e of validate73.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 if(props0 !== true){
@@ -6618,7 +10350,7 @@ props0 = true;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema96.discriminator,parentSchema:schema96,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "kind", tagValue: tag0},message:"value of tag \"kind\" must be in oneOf",schema:schema132.discriminator,parentSchema:schema132,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6629,7 +10361,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema96.discriminator,parentSchema:schema96,data};
+const err2 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "kind", tagValue: tag0},message:"tag \"kind\" must be string",schema:schema132.discriminator,parentSchema:schema132,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6640,7 +10372,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema96.type,parentSchema:schema96,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema132.type,parentSchema:schema132,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6649,17 +10381,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate66.errors = vErrors;
+validate70.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate66.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate70.evaluated = {"dynamicProps":true,"dynamicItems":false};
 
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate65.evaluated;
+const evaluated0 = validate69.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -6668,7 +10400,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.channels === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema95.required,parentSchema:schema95,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "channels"},message:"must have required property '"+"channels"+"'",schema:schema131.required,parentSchema:schema131,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -6679,7 +10411,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "channels") || (key0 === "timeout_seconds")) || (key0 === "attempts"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema95,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema131,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -6693,7 +10425,7 @@ if(data.channels !== undefined){
 let data0 = data.channels;
 if(Array.isArray(data0)){
 if(data0.length < 1){
-const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema95.properties.channels,data:data0};
+const err2 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema131.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -6704,14 +10436,14 @@ errors++;
 }
 const len0 = data0.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate66(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate66.errors; } else { for (const e of validate66.errors) vErrors.push(e); }
+if(!(validate70(data0[i0], {instancePath:instancePath+"/channels/" + i0,parentData:data0,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate70.errors; } else { for (const e of validate70.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema95.properties.channels.type,parentSchema:schema95.properties.channels,data:data0};
+const err3 = {instancePath:instancePath+"/channels",schemaPath:"#/properties/channels/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema131.properties.channels.type,parentSchema:schema131.properties.channels,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -6725,7 +10457,7 @@ if(data.timeout_seconds !== undefined){
 let data2 = data.timeout_seconds;
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 > 60 || isNaN(data2)){
-const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema95.properties.timeout_seconds,data:data2};
+const err4 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/maximum",keyword:"maximum",params:{comparison: "<=", limit: 60},message:"must be <= 60",schema:60,parentSchema:schema131.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -6735,7 +10467,7 @@ vErrors.push(err4);
 errors++;
 }
 if(data2 <= 0 || isNaN(data2)){
-const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema95.properties.timeout_seconds,data:data2};
+const err5 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema131.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -6746,7 +10478,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema95.properties.timeout_seconds.type,parentSchema:schema95.properties.timeout_seconds,data:data2};
+const err6 = {instancePath:instancePath+"/timeout_seconds",schemaPath:"#/properties/timeout_seconds/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema131.properties.timeout_seconds.type,parentSchema:schema131.properties.timeout_seconds,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -6759,7 +10491,7 @@ errors++;
 if(data.attempts !== undefined){
 let data3 = data.attempts;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema95.properties.attempts.type,parentSchema:schema95.properties.attempts,data:data3};
+const err7 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema131.properties.attempts.type,parentSchema:schema131.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -6770,7 +10502,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 > 6 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema95.properties.attempts,data:data3};
+const err8 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 6},message:"must be <= 6",schema:6,parentSchema:schema131.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -6780,7 +10512,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data3 < 1 || isNaN(data3)){
-const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema95.properties.attempts,data:data3};
+const err9 = {instancePath:instancePath+"/attempts",schemaPath:"#/properties/attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema131.properties.attempts,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -6793,7 +10525,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema95.type,parentSchema:schema95,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema131.type,parentSchema:schema131,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -6802,10 +10534,10 @@ vErrors.push(err10);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
-validate65.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate69.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -7029,7 +10761,7 @@ for(const key5 in data6){
 const _errs21 = errors;
 if(typeof key5 === "string"){
 if(!pattern4.test(key5)){
-const err16 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema49,data:key5,propertyName:key5};
+const err16 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]*$",parentSchema:schema52,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -7040,7 +10772,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.type,parentSchema:schema49,data:key5,propertyName:key5};
+const err17 = {instancePath:instancePath+"/policies",schemaPath:"#/$defs/policy_name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.type,parentSchema:schema52,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -7084,8 +10816,8 @@ let data8 = data.waivers;
 if(Array.isArray(data8)){
 const len0 = data8.length;
 for(let i0=0; i0<len0; i0++){
-if(!(validate62(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate62.errors; } else { for (const e of validate62.errors) vErrors.push(e); }
+if(!(validate66(data8[i0], {instancePath:instancePath+"/waivers/" + i0,parentData:data8,parentDataProperty:i0,rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate66.errors; } else { for (const e of validate66.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -7173,8 +10905,8 @@ errors++;
 }
 }
 if(data.notify !== undefined){
-if(!(validate65(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
-if (vErrors === null) { vErrors = validate65.errors; } else { for (const e of validate65.errors) vErrors.push(e); }
+if(!(validate69(data.notify, {instancePath:instancePath+"/notify",parentData:data,parentDataProperty:"notify",rootData,dynamicAnchors}))){
+if (vErrors === null) { vErrors = validate69.errors; } else { for (const e of validate69.errors) vErrors.push(e); }
 errors = vErrors.length;
 }
 }
@@ -7194,12 +10926,12 @@ return errors === 0;
 }
 validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-export const validatePolicyDocument = validate75;
+export const validatePolicyDocument = validate79;
 
-function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate79(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate75.evaluated;
+const evaluated0 = validate79.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -7208,7 +10940,7 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.gates === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema50.required,parentSchema:schema50,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "gates"},message:"must have required property '"+"gates"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -7219,7 +10951,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "description") || (key0 === "applies_to")) || (key0 === "extends")) || (key0 === "gates"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -7232,7 +10964,7 @@ errors++;
 if(data.description !== undefined){
 let data0 = data.description;
 if(typeof data0 !== "string"){
-const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.description.type,parentSchema:schema50.properties.description,data:data0};
+const err2 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.description.type,parentSchema:schema53.properties.description,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -7266,7 +10998,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.gates.type,parentSchema:schema50.properties.gates,data:data3};
+const err3 = {instancePath:instancePath+"/gates",schemaPath:"#/properties/gates/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.gates.type,parentSchema:schema53.properties.gates,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -7278,7 +11010,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -7287,8 +11019,8 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate75.errors = vErrors;
+validate79.errors = vErrors;
 return errors === 0;
 }
-validate75.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate79.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 

@@ -62,11 +62,19 @@ export interface HealthCheck {
   readonly entityLabel: string | null;
 }
 
+/** After the rollout: keep checking health for `durationSeconds`, in windows of `intervalSeconds`. */
+export interface BakeConfig {
+  readonly durationSeconds: number;
+  readonly intervalSeconds: number;
+}
+
 export interface ServingConfig {
   /** Template; `${env}` and `${model}` are replaced per environment. */
   readonly endpoint: string;
   readonly strategy: RolloutStrategy;
   readonly health: HealthCheck;
+  /** null: no bake (the promotion ends when the rollout does). */
+  readonly bake?: BakeConfig | null;
   readonly workloadSize: string;
   /** Per-environment scale-to-zero; environments not listed use `scaleToZeroDefault`. */
   readonly scaleToZero: Readonly<Record<string, boolean>>;

@@ -8,6 +8,7 @@ import { registryModule } from './registry/index.js';
 import { identityModule } from './identity.js';
 import { servingModule } from './serving/index.js';
 import { monitorsModule } from './monitors/index.js';
+import { sqlModule } from './sql/index.js';
 
 export { startEmulator, loadFixture } from './server.js';
 export type { EmulatorOptions, WorkspaceOptions, RunningEmulator, EmulatorAdmin, RequestLogEntry } from './server.js';
@@ -18,7 +19,8 @@ export * from './types.js';
 
 /**
  * All feature modules, in seeding order: namespaces first (catalog), then storage (files),
- * tracking (runs that versions point at), the registry, then serving and monitors.
+ * tracking (runs that versions point at), the registry, SQL warehouses and tables, then serving
+ * (which logs to SQL tables) and monitors.
  */
 export const defaultModules = (): EmulatorModule[] => [
   identityModule,
@@ -26,6 +28,7 @@ export const defaultModules = (): EmulatorModule[] => [
   filesModule,
   trackingModule,
   registryModule,
+  sqlModule,
   servingModule,
   monitorsModule,
 ];

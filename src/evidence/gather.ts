@@ -8,6 +8,8 @@ import { championAlias, expandTemplate, registeredModelName } from '../config/na
 import type { CandidateSelector, Config, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
 import { errorHost, errorKind } from './errors.js';
+import type { LivePorts } from './live.js';
+import { gatherLive } from './live-gather.js';
 import type { GitHubEvidenceReader, RegistryPorts } from './ports.js';
 import type {
   ApprovalsEvidence,
@@ -29,6 +31,10 @@ export interface GatherInput {
   /** Ports of one environment. Environments on one registry should share a ports object. */
   readonly portsFor: (envName: string) => RegistryPorts;
   readonly github?: GitHubEvidenceReader;
+  /** Live evidence ports of an environment (serving and SQL); undefined: none (MLflow, or not wired). */
+  readonly livePortsFor?: (envName: string) => LivePorts | undefined;
+  /** When the evidence is gathered: live windows are measured back from it. Required for live needs. */
+  readonly now?: Date;
 }
 
 /** The git commit MLflow records on a run (`mlflow.source.git.commit`). */
@@ -223,6 +229,16 @@ export function gatherEvidenceEach(input: GatherInput): Map<string, Promise<Targ
     );
   };
 
+  /** Live facts of the candidate in its source environment; nothing when there is no candidate to measure. */
+  const liveOf = async (t: Target, candidate: Gathered<VersionEvidence | null>, needs: NonNullable<EvidenceNeeds['live']>) => {
+    if (!candidate.ok || candidate.value === null) return undefined;
+    if (!input.now) throw new Error('gatherEvidence: live evidence needs the time it is gathered at (GatherInput.now)');
+    return gatherLive(
+      { config, target: t, candidate: candidate.value.version, ports: input.livePortsFor?.(t.from), now: input.now, once: (p, method, args, work) => memo.once(p, method, args, work) },
+      needs,
+    );
+  };
+
   const gatherTarget = async (t: Target): Promise<TargetEvidence> => {
     const needs = input.needs(t);
     const model = config.models.get(t.model);
@@ -283,15 +299,17 @@ export function gatherEvidenceEach(input: GatherInput): Map<string, Promise<Targ
     );
     const approvalsP = needs.approvals ? approvals() : undefined;
     const commitsP = needs.commits ? candidateP.then(commitsOf) : undefined;
+    const liveP = needs.live && needs.live.length > 0 ? candidateP.then((c) => liveOf(t, c, needs.live ?? [])) : undefined;
     const changedP = needs.changedFiles ? changedFiles() : undefined;
 
-    const [candidate, champion, approvalsFact, commits, changed] = await Promise.all([candidateP, championP, approvalsP, commitsP, changedP]);
+    const [candidate, champion, approvalsFact, commits, changed, live] = await Promise.all([candidateP, championP, approvalsP, commitsP, changedP, liveP]);
     return {
       candidate,
       champion,
       ...(approvalsFact ? { approvals: approvalsFact } : {}),
       ...(commits ? { commits } : {}),
       ...(changed ? { changedFiles: changed } : {}),
+      ...(live ? { live } : {}),
     };
   };
 

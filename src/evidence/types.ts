@@ -2,6 +2,7 @@
 // Evidence is plain JSON-serialisable data: `plan --evidence FILE` replays it offline.
 
 import type { RegistryVersion } from '../registry/types.js';
+import { mergeLiveNeeds, type LiveFacts, type LiveNeed } from './live.js';
 
 /** A fact that was gathered, or the reason it could not be. `undefined` means "not requested". */
 export type Gathered<T> =
@@ -149,6 +150,8 @@ export interface TargetEvidence {
   readonly commits?: Gathered<Readonly<Record<string, boolean>>>;
   /** Files changed by the pull request under review (paths), when a gate asked for them. */
   readonly changedFiles?: Gathered<readonly string[]>;
+  /** Live evidence from the source environment (soak, drift), keyed by `liveNeedKey` of the need. */
+  readonly live?: Readonly<Record<string, Gathered<LiveFacts>>>;
 }
 
 /** What the configured gates of a target need gathered. Computed from gate options (pure). */
@@ -168,6 +171,8 @@ export interface EvidenceNeeds {
   readonly candidateRequirements: boolean;
   /** The pull request's changed files. */
   readonly changedFiles: boolean;
+  /** Live evidence from the environment the candidate comes from (src/evidence/live.ts); absent = none. */
+  readonly live?: readonly LiveNeed[];
 }
 
 const NEED_KEYS = [
@@ -185,8 +190,10 @@ const NEED_KEYS = [
 
 export const NO_NEEDS: EvidenceNeeds = Object.fromEntries(NEED_KEYS.map((k) => [k, false])) as unknown as EvidenceNeeds;
 
-export const mergeNeeds = (a: EvidenceNeeds, b: Partial<EvidenceNeeds>): EvidenceNeeds =>
-  Object.fromEntries(NEED_KEYS.map((k) => [k, a[k] || !!b[k]])) as unknown as EvidenceNeeds;
+export const mergeNeeds = (a: EvidenceNeeds, b: Partial<EvidenceNeeds>): EvidenceNeeds => ({
+  ...(Object.fromEntries(NEED_KEYS.map((k) => [k, a[k] || !!b[k]])) as unknown as EvidenceNeeds),
+  ...(a.live?.length || b.live?.length ? { live: mergeLiveNeeds(a.live ?? [], b.live) } : {}),
+});
 
 /** The `--evidence FILE` document: evidence per target key (`model:from->to`). */
 export interface EvidenceBundle {

@@ -1,8 +1,8 @@
 // Which targets of a run are worth a notification, and the event document for each.
 //   plan:     blocked (gate verdict fail or error), only to channels with `plans: true`
-//   promote:  blocked · applied · aborted (failed, drift, locked, refused)
+//   promote:  blocked · applied · reverted (the bake found a breach) · aborted (failed, drift, locked, refused)
 //   rollback: rolled_back · aborted
-// Nothing for up-to-date re-runs, dry-run plans, or passing plans. `reverted` comes from the bake.
+// Nothing for up-to-date re-runs, dry-run plans, or passing plans.
 
 import type { NotifyChannel, NotifyEvent } from '../config/notify-types.js';
 import type { Config } from '../config/types.js';
@@ -27,6 +27,7 @@ const eventOf = (command: ResultDocument['command'], t: TargetReport): NotifyEve
   if (command === 'rollback') return status === 'applied' ? 'rolled_back' : ABORTED.has(status) ? 'aborted' : null;
   if (status === 'blocked') return 'blocked';
   if (status === 'applied') return 'applied';
+  if (status === 'reverted') return 'reverted';
   return ABORTED.has(status) ? 'aborted' : null;
 };
 

@@ -15,8 +15,8 @@ export interface NotificationDocument {
   /** Unique per delivery; the same on retries (X-Mlops-Gate-Delivery-Id). */
   readonly id: string;
   readonly event: NotifyEvent;
-  /** What produced it; `bake` for `reverted`. */
-  readonly command: 'plan' | 'promote' | 'rollback' | 'bake';
+  /** What produced it (`reverted` comes from `promote`: its bake found a breach). */
+  readonly command: 'plan' | 'promote' | 'rollback';
   /** When the run produced the result (ISO 8601, UTC). */
   readonly occurred_at: string;
   /** Model id in mlops.yml. */

@@ -35,8 +35,13 @@ export function versionLine(d: NotificationDocument): string | null {
     case 'applied':
       if (!c) return null;
       return `${c.name} v${c.version}${dest?.version ? ` → ${dest.name} v${dest.version}` : ''}${previous ? `, replacing v${previous}` : ''}`;
-    case 'rolled_back':
     case 'reverted': {
+      // The promoted version (destination) went out, baked, breached and was reverted.
+      const name = dest?.name ?? c?.name;
+      const version = dest?.version ?? c?.version;
+      return name && version ? `${name} v${version} reverted${previous ? `, back to v${previous}` : ''}; v${version} is quarantined` : null;
+    }
+    case 'rolled_back': {
       const restored = dest?.version ?? c?.version;
       const name = dest?.name ?? c?.name;
       return restored && name ? `${name} back to v${restored}${previous ? ` (from v${previous})` : ''}` : null;

@@ -8,7 +8,7 @@ import type { PlannedStep, StepSpec, TargetPlan, VersionRef } from './types.js';
 
 import type { Check } from '../util/check.js';
 import type { EndpointView } from '../endpoint/serving.js';
-import { monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
+import { bakeStep, monitorStep, previousEndpoint, servingStep, type ServingPlanInput } from './serving.js';
 import type { ObservedVersion, RegistryId, SourceVersion } from '../registry/types.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
@@ -216,6 +216,26 @@ export function buildPlan(input: PlanInput, snapshot: DestinationSnapshot): Targ
   }
 
   if (input.monitor) specs.push(monitorStep(input.monitor, input.to));
+
+  // Last: the bake, once the endpoint serves the version and the aliases point at it.
+  const bake = input.serving?.bake;
+  if (input.serving && bake && savedEndpoint) {
+    const source = input.mode === 'copy' && input.serving.sourceReachable ? { name: input.source.name, version: input.source.version } : null;
+    specs.push(
+      bakeStep({
+        serving: { ...input.serving, bake },
+        registry: dest.registry,
+        model: dest.model,
+        environment: input.to,
+        target,
+        resolved,
+        previous: savedEndpoint,
+        previousAliases: previous,
+        previousChampion,
+        source,
+      }),
+    );
+  }
 
   const steps: PlannedStep[] = specs.map((s, i) => ({
     id: `${i + 1}:${s.spec.kind}`,

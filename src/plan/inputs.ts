@@ -3,7 +3,7 @@
 
 import { quarantineMarks } from '../registry/journal.js';
 import { championAlias, registeredModelName, registryIdOf } from '../config/names.js';
-import { capabilitiesOf, modelIdentityOf, registryLabel } from '../config/registries.js';
+import { capabilitiesOf, modelIdentityOf, registryLabel, registryReaches } from '../config/registries.js';
 import type { Config, Environment, ModelConfig, Target } from '../config/types.js';
 import type { VersionInfo } from '../evidence/types.js';
 import type { PlanInput } from './build.js';
@@ -104,6 +104,7 @@ export function planInputFor(config: Config, target: Target, candidate: VersionI
           scaleToZero: serving.scaleToZero[to.name] ?? serving.scaleToZeroDefault,
           inferenceTable: serving.inferenceTable,
           waitTimeoutSeconds: serving.waitTimeoutSeconds,
+          ...(serving.bake ? { bake: serving.bake, sourceReachable: registryReaches(to.registry, destination.registry, source.registry) } : {}),
         }
       : null,
     monitor,

@@ -2,12 +2,12 @@
 // about the endpoint so a rollback can put it back. No I/O: the endpoint as read by the executor is
 // part of the destination snapshot.
 
-import type { HealthCheck, RolloutStrategy } from '../config/types.js';
+import type { BakeConfig, HealthCheck, RolloutStrategy } from '../config/types.js';
 
 import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, ServedEntitySpec } from '../endpoint/serving.js';
 import { describeConfig, expectationOf, servedEntityName } from '../rollout/phases.js';
 import { strategyLabel } from '../rollout/strategies/index.js';
-import { readPrevious } from '../registry/journal.js';
+import { readPrevious, recordKey } from '../registry/journal.js';
 import type { StepSpec, VersionRef } from './types.js';
 import type { EnsureMonitorRequest } from '../endpoint/ports.js';
 
@@ -20,6 +20,10 @@ export interface ServingPlanInput {
   readonly scaleToZero: boolean;
   readonly inferenceTable: InferenceTableSpec | null;
   readonly waitTimeoutSeconds: number;
+  /** Keep checking health after the rollout (null: no bake). */
+  readonly bake?: BakeConfig | null;
+  /** Whether the destination registry reaches the candidate's source (its quarantine mark on a revert). */
+  readonly sourceReachable?: boolean;
 }
 
 /**
@@ -117,6 +121,46 @@ export function servingStep(
     pre: `serving endpoint "${serving.endpoint}" serves ${was} (or is part-way through this rollout, or done)`,
     post: `"${serving.endpoint}" serves ${entityName} ${version} at 100%, settled and READY${serving.inferenceTable ? ', inference table on' : ''}`,
     text: `roll serving endpoint "${serving.endpoint}" forward to ${version} (${strategyLabel(serving.strategy)}); now: ${was}`,
+  };
+}
+
+/** The bake after the rollout (and the alias moves): health checked for its duration, revert on a breach. */
+export function bakeStep(input: {
+  readonly serving: ServingPlanInput & { readonly bake: BakeConfig };
+  readonly registry: string;
+  readonly model: string;
+  readonly environment: string;
+  readonly target: VersionRef;
+  readonly resolved: string | null;
+  readonly previous: SavedEndpoint;
+  readonly previousAliases: Readonly<Record<string, string | null>>;
+  readonly previousChampion: string | null;
+  readonly source: { readonly name: string; readonly version: string } | null;
+}): DraftStep {
+  const { serving, previous } = input;
+  const version = input.resolved ? `v${input.resolved}` : 'the new version';
+  const minutes = (s: number): string => (s % 60 === 0 ? `${s / 60} min` : `${s} s`);
+  const back = previous.config ? describeConfig(previous.config) : 'nothing (the promotion creates the endpoint)';
+  return {
+    spec: {
+      kind: 'bake',
+      registry: input.registry,
+      model: input.model,
+      environment: input.environment,
+      target: input.target,
+      endpoint: serving.endpoint,
+      entity: { entityName: input.model, workloadSize: serving.workloadSize, scaleToZero: serving.scaleToZero },
+      health: serving.health,
+      bake: serving.bake,
+      restore: previous.config,
+      previousAliases: input.previousAliases,
+      previousChampion: input.previousChampion,
+      source: input.source,
+      waitTimeoutSeconds: serving.waitTimeoutSeconds,
+    },
+    pre: `"${serving.endpoint}" serves ${input.model} ${version} at 100% (the rollout is done)`,
+    post: `${recordKey('bake', input.environment)} says the bake of this plan passed (${minutes(serving.bake.durationSeconds)} of health checks)`,
+    text: `bake ${version} on "${serving.endpoint}" for ${minutes(serving.bake.durationSeconds)} (health every ${minutes(serving.bake.intervalSeconds)}); on a breach revert to ${back} and quarantine it`,
   };
 }
 

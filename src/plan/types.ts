@@ -2,7 +2,7 @@
 // Steps are plain data. The executor (src/apply) gives each kind a check → act → verify handler;
 // later kinds (serving rollout, monitors, Unity Catalog copy) extend `StepSpec` the same way.
 
-import type { HealthCheck, PromotionMode, RolloutStrategy } from '../config/types.js';
+import type { BakeConfig, HealthCheck, PromotionMode, RolloutStrategy } from '../config/types.js';
 
 import type { EndpointConfigSpec, InferenceTableSpec } from '../endpoint/serving.js';
 import type { ExpectedEndpoint } from '../rollout/types.js';
@@ -112,6 +112,7 @@ export type StepSpec =
       readonly config: EndpointConfigSpec;
       readonly waitTimeoutSeconds: number;
     }
+  | BakeStepSpec
   | {
       readonly kind: 'transition-stage';
       readonly registry: RegistryId;
@@ -136,6 +137,33 @@ export type StepSpec =
       readonly to: string;
       readonly source: { readonly name: string; readonly version: string } | null;
     };
+
+export type BakeStepSpec = {
+  /**
+   * After the rollout: keep checking the promoted version's health on the endpoint (the canary's
+   * rules) for `bake.durationSeconds`; on a breach, revert: the endpoint back to `restore`, the aliases
+   * back to `previousAliases`, the version (and `source`) quarantined, the journal saying why.
+   * Progress is journaled on the version (`mlops_gate_bake_<env>`), so a re-run resumes it.
+   */
+  readonly kind: 'bake';
+  readonly registry: RegistryId;
+  readonly model: string;
+  readonly environment: string;
+  readonly target: VersionRef;
+  readonly endpoint: string;
+  readonly entity: { readonly entityName: string; readonly workloadSize: string; readonly scaleToZero: boolean };
+  readonly health: HealthCheck;
+  readonly bake: BakeConfig;
+  /** The endpoint config the promotion replaced; null when it created the endpoint (nothing to revert to). */
+  readonly restore: EndpointConfigSpec | null;
+  /** alias → version before the promotion. */
+  readonly previousAliases: Readonly<Record<string, string | null>>;
+  /** What the champion alias (or stage) held before: the version a revert serves again. */
+  readonly previousChampion: string | null;
+  /** The candidate's source version, quarantined with the copy when this registry reaches it. */
+  readonly source: { readonly name: string; readonly version: string } | null;
+  readonly waitTimeoutSeconds: number;
+};
 
 export type StepKind = StepSpec['kind'];
 
@@ -201,6 +229,8 @@ export type PromotionStatus =
   /** Every step was already satisfied: zero writes. */
   | 'up-to-date'
   | 'applied'
+  /** The rollout completed, then the bake found a breach and restored the previous version (quarantining this one). */
+  | 'reverted'
   | 'locked'
   | 'drift'
   | 'failed'

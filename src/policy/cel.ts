@@ -209,7 +209,7 @@ export const referencedPaths = (root: Node): Set<string> => {
 
 /** What must be gathered for an expression that reads these paths. */
 export const needsOfPaths = (paths: Iterable<string>): Partial<EvidenceNeeds> => {
-  const needs: { -readonly [K in keyof EvidenceNeeds]?: boolean } = {};
+  const needs: { -readonly [K in Exclude<keyof EvidenceNeeds, 'live'>]?: boolean } = {};
   const reads = (path: string, prefix: string): boolean => path === prefix.split('.')[0] || path === prefix || path.startsWith(`${prefix}.`);
   for (const path of paths) {
     if (reads(path, 'candidate.run')) needs.candidateRun = true;

@@ -4,6 +4,7 @@
 import { approvalsGate } from './gates/approvals.js';
 import { datasetGate } from './gates/dataset.js';
 import { descriptionGate } from './gates/description.js';
+import { driftGate } from './gates/drift.js';
 import { expressionGate } from './gates/expression.js';
 import { metricDeltaGate } from './gates/metric-delta.js';
 import { metricThresholdGate } from './gates/metric-threshold.js';
@@ -13,6 +14,7 @@ import { requiredTagsGate } from './gates/required-tags.js';
 import { requirementsGate } from './gates/requirements.js';
 import { semverGate } from './gates/semver.js';
 import { signatureGate } from './gates/signature.js';
+import { soakGate } from './gates/soak.js';
 import type { GateType } from './types.js';
 
 /** A gate type with its options type forgotten: options only ever flow from its own parse(). */
@@ -27,6 +29,8 @@ export const GATE_TYPES = {
   approvals: erase(approvalsGate),
   provenance: erase(provenanceGate),
   description: erase(descriptionGate),
+  soak: erase(soakGate),
+  drift: erase(driftGate),
   dataset: erase(datasetGate),
   semver: erase(semverGate),
   requirements: erase(requirementsGate),

@@ -13,7 +13,10 @@
 //   mlops_gate_previous_<env>          {champion, aliases, stage, endpoint}: what it replaced
 //   mlops_gate_rollback_<env>          {from, to, by, at, run} on the registered model
 //   mlops_gate_quarantined_<env>       a sentence: rolled back in <env> (by whom, when, to what); set by
-//                                      rollback, carried by copies, read by the quarantine gate
+//                                      rollback and by a bake that reverted, carried by copies, read by
+//                                      the quarantine gate
+//   mlops_gate_bake_<env>              {state, plan, started, checked, windows, reason, ended}: the bake
+//                                      of the promoted version after the rollout (src/rollout/bake.ts)
 //
 // <env> is the environment name encoded into [A-Za-z0-9_] injectively: `_` → `__`, `-` → `_d`
 // (`prod-eu` → `prod_deu`, `prod_eu` → `prod__eu`). The record name never contains `_` and comes
@@ -54,7 +57,7 @@ export const isOurTag = (key: string): boolean => key.startsWith(TAG_PREFIX) || 
 export const encodeEnvironment = (env: string): string =>
   env.replace(/[^A-Za-z0-9]/gu, (c) => (c === '_' ? '__' : c === '-' ? '_d' : `_x${(c.codePointAt(0) ?? 0).toString(16)}_`));
 
-export type EnvRecord = 'promoted' | 'previous' | 'rollback' | 'quarantined';
+export type EnvRecord = 'promoted' | 'previous' | 'rollback' | 'quarantined' | 'bake';
 
 /** The inverse of encodeEnvironment; null when `text` is not an encoding. */
 export function decodeEnvironment(text: string): string | null {

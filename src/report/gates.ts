@@ -83,6 +83,33 @@ const provenance: Phrase = (g) => {
   return `run ${run.length > 12 ? `${run.slice(0, 8)}…` : run} ${status ?? ''}${commit ? `, commit ${shortSha(commit).slice(0, 12)}` : ''}`.replace(/ ,/, ',');
 };
 
+/** `2026-12-04T10:00:00.000Z` → `12-04 10:00`. */
+const shortTime = (iso: string): string => iso.slice(5, 16).replace('T', ' ');
+
+/** soak: the window's evidence (requests, 5xx rate, p95) against the limits; the message when it never got that far. */
+const soak: Phrase = (g) => {
+  const m = g.measured;
+  const t = g.threshold;
+  const requests = num(m, 'requests');
+  const start = str(m, 'window_start');
+  const end = str(m, 'window_end');
+  const soaked = num(m, 'soaked_s');
+  const minDuration = num(t, 'min_duration_s');
+  if (g.outcome === 'error' || requests === null || !start || !end || soaked === null || minDuration === null || soaked < minDuration) return null;
+  const minRequests = num(t, 'min_requests');
+  const parts = [`${requests.toLocaleString('en-US')} requests${minRequests !== null && requests < minRequests ? ` < ${minRequests.toLocaleString('en-US')}` : ''} ${shortTime(start)} → ${shortTime(end)} UTC`];
+  const errors = num(m, 'errors_5xx');
+  const maxRate = num(t, 'max_error_rate');
+  if (errors !== null && requests > 0) {
+    const rate = errors / requests;
+    parts.push(`5xx ${formatPercent(rate)}${maxRate !== null ? ` ${rate > maxRate ? '>' : '≤'} ${formatPercent(maxRate)}` : ''}`);
+  }
+  const p95 = num(m, 'p95_ms');
+  const maxP95 = num(t, 'max_p95_latency_ms');
+  if (p95 !== null) parts.push(`p95 ${formatNumber(p95)} ms${maxP95 !== null ? ` ${p95 > maxP95 ? '>' : '≤'} ${formatNumber(maxP95)} ms` : ''}`);
+  return parts.join(', ');
+};
+
 /** Gate types with a phrase of their own; the others (approvals, findings) read as their message. */
 const PHRASES: Readonly<Record<string, Phrase>> = {
   metric_delta: metricDelta,
@@ -91,6 +118,7 @@ const PHRASES: Readonly<Record<string, Phrase>> = {
   signature,
   description,
   provenance,
+  soak,
 };
 
 /** The gate in one phrase: value vs champion, change, limit, direction; or its message. */

@@ -11,7 +11,7 @@ const withPlans = (result: ResultDocument): (TargetReport & { plan: PromotionRep
   result.targets.filter((t): t is TargetReport & { plan: PromotionReport } => t.plan !== undefined);
 
 /** Outcomes whose reason the reader needs next to them. */
-const EXPLAINED: ReadonlySet<TargetOutcome> = new Set<TargetOutcome>(['aborted', 'failed', 'refused', 'locked', 'drift']);
+const EXPLAINED: ReadonlySet<TargetOutcome> = new Set<TargetOutcome>(['aborted', 'reverted', 'failed', 'refused', 'locked', 'drift']);
 
 const outcomeCell = (t: TargetReport): string => {
   const o = outcomeOf(t);
@@ -140,6 +140,7 @@ const TEXT_STATUS: Readonly<Record<TargetOutcome, string>> = {
   'up-to-date': 'UP TO DATE',
   'nothing-to-do': 'NOTHING TO DO',
   aborted: 'ABORTED',
+  reverted: 'REVERTED',
   failed: 'FAILED',
   refused: 'REFUSED',
   locked: 'LOCKED',

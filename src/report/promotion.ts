@@ -16,6 +16,8 @@ export type TargetOutcome =
   | 'up-to-date'
   | 'nothing-to-do'
   | 'aborted'
+  /** The rollout completed, then the bake found a breach: the previous version serves again, this one is quarantined. */
+  | 'reverted'
   | 'failed'
   | 'refused'
   | 'locked'
@@ -30,6 +32,7 @@ export const OUTCOME_WORDS: Readonly<Record<TargetOutcome, { readonly mark: stri
   'up-to-date': { mark: '☑️', word: 'up to date' },
   'nothing-to-do': { mark: '☑️', word: 'nothing to do' },
   aborted: { mark: '🛑', word: 'aborted' },
+  reverted: { mark: '⏪', word: 'reverted' },
   failed: { mark: '🛑', word: 'failed' },
   refused: { mark: '🛑', word: 'refused' },
   locked: { mark: '⏸️', word: 'locked' },
@@ -61,6 +64,8 @@ export function outcomeOf(t: TargetReport): TargetOutcome {
       return 'locked';
     case 'drift':
       return 'drift';
+    case 'reverted':
+      return 'reverted';
   }
 }
 
@@ -101,6 +106,8 @@ export function trafficOf(t: TargetReport): { readonly endpoint: string; readonl
           : { servedEntities: spec.expected.servedEntities.map((e) => ({ ...e, workloadSize: '', scaleToZero: false })), routes: spec.expected.routes };
       const final = phasesFor(spec.strategy, entityFor(spec.entity, s.version), base).at(-1)!.config;
       const after = routesOf(final.servedEntities, final.routes);
+      // The bake reverted it: the endpoint serves what it served before the promotion again.
+      if (t.plan?.status === 'reverted') return { endpoint: spec.endpoint, before, after: `${before} (${after} reverted)` };
       // Already serving it (a re-run): this run changed nothing, whatever the plan saw before the first run.
       if (s.status === 'satisfied') return { endpoint: spec.endpoint, before: after, after };
       return { endpoint: spec.endpoint, before, after: moved(s) || t.plan?.status === 'planned' ? after : before };

@@ -7,8 +7,8 @@ import type { ResultDocument } from './types.js';
 /** `--fail-on`: the least outcome that makes the command fail. */
 export type FailOn = 'fail' | 'warn';
 
-/** Promotion statuses that mean "the release did not do what was reviewed" (exit 3). */
-const APPLY_FAILURES: ReadonlySet<PromotionStatus> = new Set<PromotionStatus>(['failed', 'drift', 'locked', 'refused']);
+/** Promotion statuses that mean "the release did not do what was reviewed" (exit 3); a bake that reverted is one. */
+export const APPLY_FAILURES: ReadonlySet<PromotionStatus> = new Set<PromotionStatus>(['failed', 'drift', 'locked', 'refused', 'reverted']);
 
 /** The gate part: 3 when any target could not be evaluated, 1 when any blocks, else 0. */
 function gateExit(result: ResultDocument, failOn: FailOn): ExitCode {
@@ -20,7 +20,7 @@ function gateExit(result: ResultDocument, failOn: FailOn): ExitCode {
 }
 
 /**
- * plan: the gates. promote: 3 when any promotion step failed, drifted, was locked out or refused,
+ * plan: the gates. promote: 3 when any promotion step failed, drifted, was locked out or refused, or a bake reverted,
  * else the gates. rollback: 3 when it could not roll back, else 0.
  */
 export function exitCodeFor(result: ResultDocument, failOn: FailOn): ExitCode {

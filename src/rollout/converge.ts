@@ -5,17 +5,14 @@
 // crash); anything else is drift and nothing is written. The previous config is saved before the
 // first write and restored exactly when a health check, a smoke request or an update fails.
 //
-// Health (canary steps, blue-green's switch): the metrics export shows the latest minute only
-// (docs/fidelity.md #85), so a check samples it once a minute through the pause and adds the
-// minutes up (src/endpoint/metrics.ts). It passes only on evidence: at least `min_requests` requests
-// of the new version under the thresholds. Too few requests wait (up to `max_traffic_wait`) or fail;
-// an export that lacks the families or cannot tell the new version's requests apart is an error.
-// Either way the rollout aborts back to the saved config.
+// Health (canary steps, blue-green's switch): src/rollout/health.ts, the one rule the bake after a
+// rollout uses too. A health check that fails or cannot judge aborts the rollout back to the saved
+// config.
 
 import { ApiError } from '../errors.js';
-import { ENTITY_LABELS, missingFamilies, windowHealth, type HealthWindow, type MetricsExport } from '../endpoint/metrics.js';
+import { judgeHealth } from './health.js';
 
-import type { EndpointConfigSpec, EndpointView, EntityHealth, InferenceTableSpec, SettleOutcome } from '../endpoint/serving.js';
+import type { EndpointConfigSpec, EndpointView, InferenceTableSpec, SettleOutcome } from '../endpoint/serving.js';
 import { describeConfig, describeExpected, matchesExpected, phasesFor } from './phases.js';
 import { sameConfig } from '../endpoint/compare.js';
 import type { RolloutPhase, RolloutResult, RolloutRuntime, RolloutStepRecord, SavedConfig, ServingRolloutSpec } from './types.js';
@@ -100,25 +97,6 @@ export function locate(spec: ServingRolloutSpec, endpoint: EndpointView | null):
       'Re-run the plan to review the current state; nothing was changed.',
   };
 }
-
-export type HealthOutcome = 'pass' | 'fail' | 'error';
-
-const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-
-const measuredText = (h: EntityHealth): string =>
-  `${h.requests} requests, ${h.errors} errors, p95 ${h.p95LatencyMs === null ? 'n/a' : `${Math.round(h.p95LatencyMs)} ms`} over ${h.minutes ?? 0} minute(s) of metrics`;
-
-/** Thresholds against a window with enough requests. */
-const thresholdVerdict = (h: EntityHealth, spec: ServingRolloutSpec): { outcome: HealthOutcome; reason: string } => {
-  const { maxErrorRate, maxP95LatencyMs } = spec.health;
-  const problems: string[] = [];
-  if (maxErrorRate !== null && h.errorRate !== null && h.errorRate > maxErrorRate) problems.push(`error rate ${pct(h.errorRate)} > ${pct(maxErrorRate)}`);
-  if (maxP95LatencyMs !== null && h.p95LatencyMs !== null && h.p95LatencyMs > maxP95LatencyMs) problems.push(`p95 latency ${Math.round(h.p95LatencyMs)} ms > ${maxP95LatencyMs} ms`);
-  return problems.length > 0 ? { outcome: 'fail', reason: `${problems.join('; ')} (${measuredText(h)})` } : { outcome: 'pass', reason: measuredText(h) };
-};
-
-/** Reads of the export are a minute apart: each shows another minute (the export holds the latest one). */
-const SAMPLE_MS = 60_000;
 
 /** Runs the rollout to its end state (or aborts it back to the saved config). */
 export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDeps, runtime: RolloutRuntime = {}): Promise<RolloutResult> {
@@ -224,7 +202,10 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
       if (!verdict.passed) return abort(`smoke request failed after "${phase.label}": ${verdict.reason}`);
     }
     if (phase.healthCheck) {
-      const verdict = await checkHealth(phase, live);
+      const verdict = await judgeHealth(
+        { endpoint: spec.endpoint, entity: spec.candidate.name, health: spec.health, pauseSeconds: phase.pauseSeconds, at: live, pausing: `before the health check at "${phase.label}"` },
+        { serving, clock, ...(runtime.onProgress ? { onProgress: runtime.onProgress } : {}) },
+      );
       await record({ kind: 'health', label: `health of ${spec.candidate.name} at "${phase.label}"`, health: verdict.health, outcome: verdict.outcome, passed: verdict.outcome === 'pass', reason: verdict.reason });
       if (verdict.outcome === 'fail') return abort(`health check failed at "${phase.label}": ${verdict.reason}`);
       if (verdict.outcome === 'error') return abort(`health check could not judge ${spec.candidate.name} at "${phase.label}": ${verdict.reason}`);
@@ -237,81 +218,6 @@ export async function convergeRollout(spec: ServingRolloutSpec, deps: ConvergeDe
     await record({ kind: 'inference-table', label: `inference table ${spec.inferenceTable!.catalog}.${spec.inferenceTable!.schema}.${spec.inferenceTable!.prefix}*` });
   }
   return result('rolled-out', `serving endpoint "${spec.endpoint}" now serves ${describeConfig(phases[phases.length - 1]!.config)}`);
-
-  /**
-   * Samples the export once a minute through the pause (one read at its end when it is shorter
-   * than a minute), then judges the candidate; with too few requests, `wait` keeps sampling up to
-   * max_traffic_wait.
-   */
-  async function checkHealth(phase: RolloutPhase, at: EndpointView): Promise<{ outcome: HealthOutcome; reason: string; health: EntityHealth }> {
-    const h = spec.health;
-    const entity = spec.candidate.name;
-    const labels = [...(h.entityLabel ? [h.entityLabel] : []), ...ENTITY_LABELS.filter((l) => l !== h.entityLabel)];
-    const samples: MetricsExport[] = [];
-    const empty: EntityHealth = { servedEntityName: entity, requests: 0, errors: 0, errorRate: null, p95LatencyMs: null, minutes: 0, label: null };
-    const read = async (): Promise<string | null> => {
-      try {
-        samples.push(await serving.readMetrics(spec.endpoint));
-        return null;
-      } catch (e) {
-        return `the metrics export of "${spec.endpoint}" could not be read: ${e instanceof Error ? e.message : String(e)}`;
-      }
-    };
-    const tellProgress = async (message: string, elapsedMs: number): Promise<void> =>
-      runtime.onProgress?.({ endpoint: spec.endpoint, configUpdate: at.configUpdate, ready: at.ready, poll: 0, elapsedMs, message: `${spec.endpoint}: ${message}` });
-    let baseline: MetricsExport | null = null;
-    try {
-      baseline = await serving.readMetrics(spec.endpoint);
-    } catch (e) {
-      return { outcome: 'error', reason: `the metrics export of "${spec.endpoint}" could not be read: ${e instanceof Error ? e.message : String(e)}`, health: empty };
-    }
-    const window = (): HealthWindow => ({ entity, baseline, samples, labels });
-    const pauseMs = phase.pauseSeconds * 1000;
-    for (let slept = 0; slept < pauseMs; ) {
-      const slice = Math.min(SAMPLE_MS, pauseMs - slept);
-      await tellProgress(`pausing ${Math.round((pauseMs - slept) / 1000)} s before the health check at "${phase.label}" (the metrics export is read once a minute)`, slept);
-      await clock.sleep(slice);
-      slept += slice;
-      // Reads a minute apart only: a shorter last slice is slept, not read (it would show a minute again).
-      if (slice === SAMPLE_MS || pauseMs < SAMPLE_MS) {
-        const failed = await read();
-        if (failed) return { outcome: 'error', reason: failed, health: empty };
-      }
-    }
-    if (samples.length === 0) {
-      const failed = await read();
-      if (failed) return { outcome: 'error', reason: failed, health: empty };
-    }
-    const extraMs = h.onInsufficientTraffic === 'wait' ? h.maxTrafficWaitSeconds * 1000 : 0;
-    for (let waited = 0; ; ) {
-      const reading = windowHealth(window());
-      if (reading.kind === 'unknown') return { outcome: 'error', reason: reading.reason, health: reading.health };
-      const got = reading.health;
-      if (got.requests >= h.minRequests) {
-        const missing = missingFamilies(window(), { errorRate: h.maxErrorRate !== null, latency: h.maxP95LatencyMs !== null });
-        if (missing.length) return { outcome: 'error', reason: `the metrics export has no ${missing.join(' or ')}, which the thresholds need (${measuredText(got)})`, health: got };
-        return { ...thresholdVerdict(got, spec), health: got };
-      }
-      if (waited >= extraMs) {
-        const where = got.label
-          ? `${got.requests} request(s) reached ${entity} (label ${got.label})`
-          : `the metrics export has no series for ${entity} under ${labels.join(', ')}${samples.some((x) => x.series.length > 0) ? '' : ' (no series at all)'}`;
-        const family = samples.some((x) => x.types.has('request_count_total') || x.series.some((y) => y.name === 'request_count_total')) ? '' : '; it has no request_count_total family';
-        return {
-          outcome: 'error',
-          reason:
-            `not enough traffic to judge: ${where} in ${got.minutes ?? 0} minute(s) of metrics${family}; min_requests is ${h.minRequests}` +
-            (h.onInsufficientTraffic === 'wait' ? ` (waited ${Math.round(waited / 60_000)} extra minute(s), max_traffic_wait)` : ' (on_insufficient_traffic: fail)'),
-          health: got,
-        };
-      }
-      await tellProgress(`${got.requests} of ${h.minRequests} requests to ${entity} so far: waiting a minute more for traffic (up to ${Math.round(extraMs / 60_000)} min)`, pauseMs + waited);
-      await clock.sleep(SAMPLE_MS);
-      waited += SAMPLE_MS;
-      const failed = await read();
-      if (failed) return { outcome: 'error', reason: failed, health: got };
-    }
-  }
 
   async function abort(why: string): Promise<RolloutResult> {
     if (!saved) return result('failed', `${why}; there was no previous config to restore`);

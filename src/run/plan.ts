@@ -8,12 +8,14 @@ import type { Config, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import { gatherEvidenceEach } from '../evidence/gather.js';
+import type { LivePorts } from '../evidence/live.js';
 import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
 import { notGathered } from '../evidence/types.js';
 import type { PlanInvocation } from '../invocation.js';
 import { checkGateOptions, evaluateTarget, needsFor } from '../policy/engine.js';
 import { resultDocument } from '../result/build.js';
+import { shardTargets } from './shard.js';
 import { withGatePositions } from '../result/positions.js';
 import type { RequestAccounting, ResultDocument, TargetReport } from '../result/types.js';
 
@@ -25,6 +27,8 @@ export interface RunDeps {
   readonly writeFile: (path: string, text: string) => void;
   /** Builds the registry ports of an environment (real adapters over HTTP). */
   readonly portsFor: (config: Config, envName: string) => RegistryPorts;
+  /** Live evidence (soak, drift) of an environment: serving and SQL; undefined where there is none. */
+  readonly livePortsFor?: (config: Config, envName: string) => LivePorts | undefined;
   readonly github?: GitHubEvidenceReader;
   /** Request totals, when the adapters share a ledger. */
   readonly requests?: () => Omit<RequestAccounting, 'wallMs'>;
@@ -90,7 +94,9 @@ export interface PlanOptions {
 export async function runPlan(inv: PlanInvocation, deps: RunDeps, options: PlanOptions = {}): Promise<PlanOutcome> {
   const started = Date.now();
   const { config, warnings } = readConfig(inv.configPath, deps);
-  const targets = listTargets(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined });
+  const listed = listTargets(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined });
+  // A matrix leg (`--shard I/N`) takes its deterministic share of the models, every hop of each.
+  const targets = inv.shard ? shardTargets(config, listed, inv.shard) : listed;
   const gatesByTarget = new Map(targets.map((t) => [targetKey(t), gatesFor(config, t)] as const));
 
   // Each target is judged (and, with `then`, planned) as soon as its own evidence is in: no phase
@@ -108,7 +114,9 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps, options: PlanO
       targets,
       needs: (t: Target) => needsFor(gatesByTarget.get(targetKey(t)) ?? []),
       portsFor: (envName: string) => deps.portsFor(config, envName),
+      ...(deps.livePortsFor ? { livePortsFor: (envName: string) => deps.livePortsFor?.(config, envName) } : {}),
       github: deps.github,
+      now: deps.now,
     });
   }
 
@@ -161,6 +169,7 @@ export function unreachableHosts(targets: readonly Target[], evidence: ReadonlyM
     if (!e) continue;
     const facts: ({ readonly ok: boolean; readonly error?: EvidenceError } | undefined)[] = [e.candidate, e.champion, e.approvals, e.commits, e.changedFiles];
     for (const side of [e.candidate, e.champion]) if (side.ok && side.value) facts.push(side.value.run, side.value.signature, side.value.modelTags, side.value.requirements);
+    facts.push(...Object.values(e.live ?? {}));
     for (const fact of facts) {
       if (!fact || fact.ok || !fact.error || fact.error.kind !== 'unavailable' || !fact.error.host) continue;
       const entry = byHost.get(fact.error.host) ?? { reason: fact.error.message, targets: new Set<string>() };

@@ -12,12 +12,14 @@ import { applyPromotion, KilledError, type ExpectedPlan } from '../apply/executo
 import type { ArtifactTransfer, PromotionRegistry } from '../registry/ports.js';
 
 import { planInputFor, isRefusal, stageModeRefusal } from '../plan/inputs.js';
-import type { PromotionReport, TargetPlan } from '../plan/types.js';
+import type { PromotionReport, PromotionStatus, TargetPlan } from '../plan/types.js';
 import type { Outcome } from '../policy/types.js';
 import { withTargets } from '../result/build.js';
+import { APPLY_FAILURES } from '../result/exit.js';
 import type { ResultDocument, TargetReport } from '../result/types.js';
 import { readConfig, runPlan, type RunDeps } from './plan.js';
 import type { EndpointPorts } from '../apply/types.js';
+import { describeWaits, releaseGraph, releaseResources, runSchedule } from './schedule.js';
 
 export interface PromoteDeps extends RunDeps {
   /** The write side of an environment's registry (real adapter over HTTP, sharing the ledger). */
@@ -41,6 +43,8 @@ export interface PromoteDeps extends RunDeps {
   readonly endpointsFor?: (config: Config, envName: string) => EndpointPorts | undefined;
   /** Test seam (crash tests), passed to the executor. */
   readonly afterStep?: (stepId: string, index: number) => Promise<void>;
+  /** Targets applied at once (MLOPS_GATE_PARALLEL_TARGETS); the invocation's --parallel-targets wins. */
+  readonly parallelTargets?: number;
   /**
    * The model's logged input example as a scoring request body (blue_green's smoke request), read
    * from the source environment; undefined when there is none (the smoke request is then skipped).
@@ -150,11 +154,14 @@ export async function runPromote(inv: PromoteInvocation, deps: PromoteDeps): Pro
       saveEvidencePath: null,
       resultPath: null,
       failOn: inv.failOn,
+      shard: inv.shard ?? null,
     },
     deps,
   );
   const { config } = readConfig(inv.configPath, deps);
-  const targets = await attachPromotionPlans(config, result.targets, evidence, inv, deps);
+  // Matrix legs of one job share GitHub's run and job: each leg reclaims only its own dead locks.
+  const legDeps = inv.shard && deps.lockReclaimKey ? { ...deps, lockReclaimKey: `${deps.lockReclaimKey}/shard-${inv.shard.index}-of-${inv.shard.count}` } : deps;
+  const targets = await attachPromotionPlans(config, result.targets, evidence, inv, legDeps);
 
   const requests = deps.requests?.();
   return withTargets(result, targets, { command: 'promote', requests: requests ? { ...requests, wallMs: Date.now() - started } : null });
@@ -212,7 +219,7 @@ export async function attachPromotionPlans(
   config: Config,
   reports: readonly TargetReport[],
   evidence: ReadonlyMap<string, TargetEvidence>,
-  inv: Pick<PromoteInvocation, 'dryRun' | 'expectPlan' | 'failOn'>,
+  inv: Pick<PromoteInvocation, 'dryRun' | 'expectPlan' | 'failOn'> & { readonly parallelTargets?: number | null },
   deps: Omit<PromoteDeps, 'portsFor' | 'github'>,
 ): Promise<TargetReport[]> {
   const expected = expectedPlans(inv.expectPlan, deps.readFile);
@@ -224,21 +231,63 @@ export async function attachPromotionPlans(
       `--expect-plan with a hash names one plan, but ${promotable.length} targets would be promoted; select one with --model/--to, or pass the reviewed result file`,
     );
   }
-  const one = async (t: TargetReport): Promise<TargetReport> => {
+  const one = async (t: TargetReport, progress = deps.progress): Promise<TargetReport> => {
     const target: Target = { model: t.model, from: t.from, to: t.to };
     if (!mayPromote(t, passing)) {
       return { ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'blocked', `not promoted: ${t.summary}`) };
     }
-    deps.progress?.(`${inv.dryRun ? 'Planning' : 'Promoting'} ${t.model} ${t.from} → ${t.to}…`);
-    return { ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, deps, expected) };
+    if (inv.dryRun) deps.progress?.(`Planning ${t.model} ${t.from} → ${t.to}…`);
+    const own = progress ? { ...deps, progress } : deps;
+    return { ...t, plan: await promoteOne(config, target, evidence.get(targetKey(target)), inv, own, expected) };
   };
   // Read-only plans are independent and run concurrently (the HTTP layer bounds concurrency per
-  // host); applying stays one target at a time, in config order.
-  if (inv.dryRun) return Promise.all(reports.map(one));
-  const targets: TargetReport[] = [];
-  for (const t of reports) targets.push(await one(t));
-  return targets;
+  // host). Applying runs independent targets concurrently too, at most `parallelTargets` at once,
+  // ordered only where it must be (src/run/schedule.ts); results stay in config order.
+  if (inv.dryRun) return Promise.all(reports.map((t) => one(t)));
+  return applyConcurrently(config, reports, inv.parallelTargets ?? deps.parallelTargets ?? DEFAULT_PARALLEL_TARGETS, (t, progress) => one(t, progress), deps.progress);
 }
+
+/** Targets applied at once when neither --parallel-targets nor MLOPS_GATE_PARALLEL_TARGETS says otherwise. */
+export const DEFAULT_PARALLEL_TARGETS = 4;
+
+/** A target's name in progress lines: `[churn dev→test]`. */
+const tag = (t: { readonly model: string; readonly from: string; readonly to: string }): string => `[${t.model} ${t.from}→${t.to}]`;
+
+/** Promotion statuses after which the model's later hops are held: exactly the ones that fail the run (exit 3). */
+const HOLDS: ReadonlySet<PromotionStatus> = APPLY_FAILURES;
+
+async function applyConcurrently(
+  config: Config,
+  reports: readonly TargetReport[],
+  parallel: number,
+  one: (t: TargetReport, progress: ((line: string) => void) | undefined) => Promise<TargetReport>,
+  progress: ((line: string) => void) | undefined,
+): Promise<TargetReport[]> {
+  const graph = releaseGraph(reports, (t) => releaseResources(config, t));
+  // Lines of one target are prefixed with it; each is written whole, so lines never interleave.
+  const say = (t: TargetReport, line: string) => progress?.(`${tag(t)} ${line}`);
+  return runSchedule(graph, {
+    concurrency: parallel,
+    run: (node) => one(reports[node.index]!, progress ? (line) => say(reports[node.index]!, line.trim()) : undefined),
+    holdsLaterHops: (r) => r.plan !== undefined && HOLDS.has(r.plan.status),
+    held: (node, _because, b) => {
+      const t = reports[node.index]!;
+      const why = b.plan ? b.plan.status : 'not promoted';
+      // `refused` (exit 3, with its reason in every report): the run already fails for the earlier hop.
+      return { ...t, plan: emptyReport(config.models.get(t.model)?.promotion ?? 'copy', 'refused', `not promoted: the earlier hop ${b.model} ${b.from} → ${b.to} did not go through (${why}); re-run after fixing it`) };
+    },
+    onStart: (node) => {
+      const waits = describeWaits(graph, node);
+      say(reports[node.index]!, `started${waits ? ` (after ${waits})` : ''}`);
+    },
+    onFinish: (node, r) => say(reports[node.index]!, `finished: ${r.plan?.status ?? 'not planned'}${r.plan ? ` — ${oneLine(r.plan.message)}` : ''}`),
+  });
+}
+
+const oneLine = (s: string): string => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
+};
 
 async function promoteOne(
   config: Config,

@@ -5,13 +5,21 @@
 /** The line without its clock: `(12 s)`, `pausing 240 s`. */
 const withoutClock = (line: string): string => line.replace(/\(\d+ s\)/g, '(… s)').replace(/\b(pausing|waiting) \d+ s\b/g, '$1 … s');
 
-/** A progress sink that passes on the first line of each run of lines that differ only in seconds. */
+/** The target a line is about (`[churn dev→test] …`), so concurrent targets are compacted each on its own. */
+const subject = (line: string): string => /^\[[^\]]*\]/.exec(line)?.[0] ?? '';
+
+/**
+ * A progress sink that passes on the first line of each run of lines that differ only in seconds,
+ * per target when lines carry a `[target]` prefix (a release applies several at once).
+ */
 export function compactProgress(sink: (line: string) => void): (line: string) => void {
-  let last: string | null = null;
+  const last = new Map<string, string>();
   return (line: string) => {
-    const key = withoutClock(line.trim());
-    if (key === last) return;
-    last = key;
+    const trimmed = line.trim();
+    const key = withoutClock(trimmed);
+    const who = subject(trimmed);
+    if (last.get(who) === key) return;
+    last.set(who, key);
     sink(line);
   };
 }

@@ -13,7 +13,7 @@ import { createHttpClient, type RetryNotice } from '../platform/http/client.js';
 import { createRequestLedger } from '../platform/http/ledger.js';
 import { httpSettingsFromEnv } from '../platform/http/settings.js';
 import type { HttpClient, RequestLedger } from '../platform/http/types.js';
-import type { Timeouts } from '../invocation.js';
+import { parseParallelTargets, type Timeouts } from '../invocation.js';
 import type { PromoteDeps } from '../run/promote.js';
 import { compactProgress } from '../util/progress.js';
 import { fileAccess, type CliIO } from './io.js';
@@ -42,6 +42,8 @@ export function liveDeps(
   const deadlineSeconds = options.timeouts?.deadlineSeconds ?? envDeadline;
   const http = { ...envHttp, ...(requestSeconds !== null ? { timeoutMs: requestSeconds * 1000 } : {}) };
   const deadlineAt = deadlineSeconds !== undefined ? Date.now() + deadlineSeconds * 1000 : null;
+  // --parallel-targets (the invocation) wins over this.
+  const parallelTargets = parseParallelTargets('MLOPS_GATE_PARALLEL_TARGETS', io.env.MLOPS_GATE_PARALLEL_TARGETS);
   // Every retry is visible (a silent host never leaves the run mute for a minute), once per host
   // and attempt: concurrent requests to one failing host print one line, not one each.
   const told = new Map<string, number>();
@@ -90,12 +92,15 @@ export function liveDeps(
   return {
     ...files,
     env: io.env,
-    now: io.now ?? new Date(),
+    // Gate evidence is judged at the run's time: the injected serving clock's, when there is one.
+    now: io.now ?? (io.servingClock ? new Date(clock.now()) : new Date()),
     portsFor: (config, envName) => connected(config, envName).evidence,
+    livePortsFor: (config, envName) => connected(config, envName).live,
     progress: compactProgress((m) => io.stderr(m + '\n')),
     actor: context.actor || io.env.USER || io.env.USERNAME || 'unknown',
     runUrl: context.runUrl,
     lockToken: randomUUID(),
+    ...(parallelTargets !== null ? { parallelTargets } : {}),
     lockReclaimKey: reclaimKeyOf(context),
     // Lock expiry and heartbeats run on the same clock as endpoint waits (simulated in tests).
     ...(io.servingClock ? { clock: () => new Date(clock.now()) } : {}),

@@ -6,6 +6,7 @@ import type { RegistryKind } from '../config/registries.js';
 import type { EnvironmentOf } from '../config/types.js';
 import type { ServingClock } from '../endpoint/ports.js';
 import { createMonitorPort } from '../endpoint/monitor-step.js';
+import type { LivePorts } from '../evidence/live.js';
 import type { RegistryPorts } from '../evidence/ports.js';
 
 import { databricksAuthFromEnv, mlflowAuthFromEnv, type NamedAuthProvider } from '../platform/http/auth.js';
@@ -16,6 +17,8 @@ import { createMlflowRunBatch } from '../platform/mlflow/runs-batch.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from '../platform/mlflow/writer.js';
 import { createMonitoringClient } from '../platform/monitoring/client.js';
 import { createServingClient } from '../platform/serving/client.js';
+import { createLivePorts } from '../platform/serving/live.js';
+import { createSqlClient } from '../platform/sql/client.js';
 import { createUnityCatalogPorts } from '../platform/unity-catalog/adapter.js';
 import { createUcReadShare } from '../platform/unity-catalog/read-share.js';
 import { readInputExample } from '../platform/unity-catalog/input-example.js';
@@ -38,6 +41,8 @@ export interface ConnectedRegistry {
   readonly endpoints?: EndpointPorts;
   /** The model version's logged input example as a scoring request body (blue_green's smoke request). */
   readonly inputExample?: (name: string, version: string) => Promise<unknown>;
+  /** What the soak and drift gates read here: the serving endpoint and, with a SQL warehouse, statements. */
+  readonly live?: LivePorts;
 }
 
 /** What a connector may use: shared clients (one per host and credential set) and shared state. */
@@ -94,8 +99,10 @@ const connectUnityCatalog: Connector<'databricks-uc'> = (environment, ctx) => {
       serving,
       rollout: createServingRolloutPort({ serving, clock: ctx.clock }),
       monitor: createMonitorPort(createMonitoringClient({ http })),
+      clock: ctx.clock,
     },
     inputExample: (name, version) => readInputExample(http, name, version),
+    live: createLivePorts(http, environment.sqlWarehouseId ? createSqlClient({ http, warehouseId: environment.sqlWarehouseId, clock: ctx.clock }) : null),
   };
 };
 

@@ -4,7 +4,8 @@
 import type { DestinationSnapshot } from '../../plan/build.js';
 import type { PlannedStep, StepKind } from '../../plan/types.js';
 import type { Check } from '../../util/check.js';
-import type { StepContext, StepHandler, StepSpecOf, World } from '../types.js';
+import type { StepContext, StepEnd, StepHandler, StepSpecOf, World } from '../types.js';
+import { bake } from './bake.js';
 import { copyVersion } from './copy-version.js';
 import { ensureModel } from './ensure-model.js';
 import { ensureMonitor } from './ensure-monitor.js';
@@ -28,11 +29,14 @@ export const STEP_HANDLERS: { readonly [K in StepKind]: StepHandler<K> } = {
   'serving-rollout': servingRollout,
   'restore-endpoint': restoreEndpoint,
   'ensure-monitor': ensureMonitor,
+  bake,
   'mark-quarantined': markQuarantined,
 };
 
 const handlerOf = <K extends StepKind>(spec: StepSpecOf<K>): StepHandler<K> => STEP_HANDLERS[spec.kind as K] as StepHandler<K>;
 
 export const checkStep = (step: PlannedStep, world: DestinationSnapshot, planHash: string): Check => handlerOf(step.spec).check(step.spec, world, planHash);
-export const actStep = (step: PlannedStep, world: World, ctx: StepContext): Promise<void> => handlerOf(step.spec).act(step.spec, world, ctx);
+export const actStep = (step: PlannedStep, world: World, ctx: StepContext): Promise<void | StepEnd> => handlerOf(step.spec).act(step.spec, world, ctx);
+/** Why `step` must run before the steps ahead of it (StepHandler.runsFirst), or null. */
+export const runsFirst = (step: PlannedStep, world: DestinationSnapshot, planHash: string): string | null => handlerOf(step.spec).runsFirst?.(step.spec, world, planHash) ?? null;
 export const refreshStep = (step: PlannedStep, world: World, ctx: StepContext): Promise<void> => handlerOf(step.spec).refresh(step.spec, world, ctx);

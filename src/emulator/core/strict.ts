@@ -117,7 +117,23 @@ export const STRICT_BEHAVIOURS = {
     strict:
       'the same gauges under the label served_model_name, no series at all for an entity without requests in the minute, no timestamps, and a latency histogram cumulative since the entity was deployed',
   },
+  'serving-system-table': {
+    ledger: '122',
+    lenient: 'system.serving.served_entities lists every served entity, custom models (Unity Catalog model versions) included',
+    strict: 'it lists no custom-model entities (the docs describe it for external and foundation models): requests in the inference table cannot be attributed to a served version',
+  },
+  // ---- SQL Statement Execution API
+  'sql-unknown-warehouse': {
+    ledger: '129',
+    lenient: 'a statement naming a warehouse that does not exist is refused: 404 RESOURCE_DOES_NOT_EXIST',
+    strict: 'it is accepted and ends FAILED (HTTP 200, status.error NOT_FOUND)',
+  },
   // ---- Lakehouse / Data Quality monitors
+  'monitor-metrics-model-id': {
+    ledger: '126',
+    lenient: "the metric tables of an InferenceLog monitor carry the monitor's model id column, named as configured",
+    strict: 'they carry no model id column: a statement filtering on it fails UNRESOLVED_COLUMN',
+  },
   'monitor-update-mask-leaf': {
     ledger: '93',
     lenient: 'a Data Quality update_mask may name a whole sub-message (data_profiling_config.schedule)',

@@ -3,6 +3,7 @@
 //   state.config_update IN_PROGRESS → NOT_UPDATING | UPDATE_FAILED,  state.ready NOT_READY → READY.
 // Time comes from ctx.clock; `tick` completes updates whose duration has elapsed.
 
+import { randomUUID } from 'node:crypto';
 import type { EmulatorContext, EmulatorModule, EmulatorRequest, RouteTable, Workspace } from '../types.js';
 import {
   alreadyExists,
@@ -26,6 +27,7 @@ import {
 } from '../core/helpers.js';
 import { DatabricksApiError } from '../types.js';
 import { REGISTRY_MODULE, registryState } from '../registry/index.js';
+import { appendSqlRows, INFERENCE_COLUMNS, provideSqlTable, SERVED_ENTITIES_TABLE } from '../sql/index.js';
 
 export const SERVING_MODULE = 'serving';
 
@@ -39,6 +41,8 @@ export interface FailingEntity {
 export interface ServingSettings {
   /** How long a config update stays IN_PROGRESS. */
   update_duration_ms: number;
+  /** How long after a request its row appears in the endpoint's inference table (docs: "less than hour"). */
+  inference_table_delay_ms?: number;
   /** Extra time after the first successful update before `state.ready` turns READY. */
   ready_delay_ms: number;
   failing_entities: FailingEntity[];
@@ -116,6 +120,10 @@ interface Endpoint {
   config_update: 'NOT_UPDATING' | 'IN_PROGRESS' | 'UPDATE_FAILED';
   /** Time at which state.ready becomes READY (set when a config first goes live). */
   ready_at?: number;
+  /** served entity (name, model, version) → its served_entity_id, stable across configs. */
+  served_entity_ids?: Record<string, string>;
+  /** One row per served entity each time a config went live: what system.serving.served_entities shows. */
+  entity_history?: Json[];
   last_config_version: number;
   invocation_count: number;
   metrics: Record<string, EntityMetrics>;
@@ -130,6 +138,8 @@ export interface ServingState {
 
 const LATENCY_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 const DEFAULT_LATENCY_MS = 12;
+/** Rows of a request reach the inference table this long after it by default. */
+const DEFAULT_INFERENCE_DELAY_MS = 10 * 60_000;
 const MAX_SERVED_ENTITIES = 10; // SDK docstring: "at most ten served entities"
 const ENDPOINT_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 const ENTITY_NAME = /^[A-Za-z0-9_-]+$/;
@@ -195,6 +205,7 @@ export function advance(state: ServingState, now: number): boolean {
     const first = endpoint.config === undefined;
     endpoint.config = pending.config;
     endpoint.config_update = 'NOT_UPDATING';
+    recordLive(endpoint, pending.config, pending.completes_at);
     if (first || endpoint.ready_at === undefined) endpoint.ready_at = pending.completes_at + state.settings.ready_delay_ms;
     for (const entity of pending.config.served_entities) ensureMetrics(endpoint, entity.name);
   }
@@ -226,6 +237,62 @@ function simulateTraffic(state: ServingState, now: number): boolean {
     }
   }
   return changed;
+}
+
+const entityKey = (e: ServedEntity): string => `${e.name}|${String(e.entity_name ?? '')}|${String(e.entity_version ?? '')}`;
+
+/** The served entity's id (stable for the same name, model and version on this endpoint). */
+function servedEntityId(endpoint: Endpoint, entity: ServedEntity): string {
+  const ids = (endpoint.served_entity_ids ??= {});
+  return (ids[entityKey(entity)] ??= hexId());
+}
+
+const entityType = (e: ServedEntity): string => (isObject(e.external_model) ? 'EXTERNAL_MODEL' : e.entity_name ? 'CUSTOM_MODEL' : 'FOUNDATION_MODEL');
+
+/** A config went live: one system-table row per served entity (an SCD history, as system.serving.served_entities keeps). */
+function recordLive(endpoint: Endpoint, config: CoreConfig, at: number): void {
+  const history = (endpoint.entity_history ??= []);
+  for (const e of config.served_entities) {
+    history.push({
+      served_entity_id: servedEntityId(endpoint, e),
+      endpoint_name: endpoint.name,
+      endpoint_id: endpoint.id,
+      served_entity_name: e.name,
+      entity_type: entityType(e),
+      entity_name: e.entity_name ?? null,
+      entity_version: e.entity_version === undefined ? null : String(e.entity_version),
+      endpoint_config_version: config.config_version,
+      change_time: at,
+    });
+  }
+}
+
+provideSqlTable(SERVED_ENTITIES_TABLE, (ws) => Object.values(sliceOf<ServingState>(ws, SERVING_MODULE, () => ({ settings: settingsFrom({}), endpoints: {} })).endpoints).flatMap((e) => e.entity_history ?? []));
+
+/** `<catalog>.<schema>.<prefix>_payload` when the endpoint logs to an enabled inference table. */
+function payloadTableOf(endpoint: Endpoint): string | null {
+  const config = isObject(endpoint.ai_gateway) ? endpoint.ai_gateway.inference_table_config : undefined;
+  if (!isObject(config) || config.enabled === false || typeof config.catalog_name !== 'string' || typeof config.schema_name !== 'string') return null;
+  return `${config.catalog_name}.${config.schema_name}.${typeof config.table_name_prefix === 'string' ? config.table_name_prefix : endpoint.name}_payload`;
+}
+
+/** One inference-table row (AI Gateway schema), visible `delayMs` after the request. */
+function payloadRow(endpoint: Endpoint, entity: ServedEntity, at: number, status: number, latencyMs: number, requester: string, delayMs: number, request?: unknown, response?: unknown): Json {
+  return {
+    databricks_request_id: randomUUID(),
+    client_request_id: null,
+    request_date: new Date(at).toISOString().slice(0, 10),
+    request_time: at,
+    status_code: status,
+    sampling_fraction: 1.0,
+    execution_duration_ms: latencyMs,
+    request: request === undefined ? null : JSON.stringify(request),
+    response: response === undefined ? null : JSON.stringify(response),
+    served_entity_id: servedEntityId(endpoint, entity),
+    logging_error_codes: [],
+    requester,
+    _visible_at: at + delayMs,
+  };
 }
 
 const failingEntityOf = (settings: ServingSettings, config: CoreConfig): FailingEntity | undefined =>
@@ -854,7 +921,11 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     if (!entity) throw badRequest(`Endpoint '${endpoint.name}' has no served entities.`);
     // A version marked failing after it went live (or seeded live) breaks at inference time.
     const marked = failingEntityOf(slice(req.workspace).settings, { ...endpoint.config, served_entities: [entity] }) !== undefined;
-    const failed = recordRequest(ensureMetrics(endpoint, entity.name), t, marked);
+    const metrics = ensureMetrics(endpoint, entity.name);
+    const failed = recordRequest(metrics, t, marked);
+    const table = payloadTableOf(endpoint);
+    const delay = slice(req.workspace).settings.inference_table_delay_ms ?? DEFAULT_INFERENCE_DELAY_MS;
+    if (table) appendSqlRows(req.workspace, table, INFERENCE_COLUMNS, [payloadRow(endpoint, entity, t, failed ? 500 : 200, metrics.p95_latency_ms, req.principal, delay, body)]);
     ctx.changed();
     const headers = { 'served-model-name': entity.name };
     if (failed)
@@ -891,6 +962,37 @@ function registerRoutes(table: RouteTable, ctx: EmulatorContext, slice: (ws: Wor
     return { body: renderDetailed(endpoint, now(), pendingIsLive()) };
   });
 
+  // Write past requests of one served entity into the endpoint's inference table (as logging would
+  // have): `requests` rows evenly spaced in [from_ms, to_ms), `errors_5xx` and `errors_4xx` of them
+  // (spread evenly) answered 500 / 400, execution times from `latency_ms` (a number, or a list cycled).
+  table.add('POST', '/__emulator/serving/endpoints/:name/inference-log', (req) => {
+    const endpoint = endpointOf(req);
+    const body = bodyOf(req);
+    const entityName = requiredString(body, 'served_entity_name');
+    const entity = [...(endpoint.config?.served_entities ?? [])].find((e) => e.name === entityName);
+    if (!entity) throw notFound(`Served entity '${entityName}' is not live on endpoint '${endpoint.name}'.`);
+    const table = payloadTableOf(endpoint);
+    if (!table) throw invalidParameter(`Endpoint '${endpoint.name}' logs to no inference table (ai_gateway.inference_table_config).`);
+    const count = optionalNumber(body, 'requests') ?? 0;
+    const from = optionalNumber(body, 'from_ms');
+    const to = optionalNumber(body, 'to_ms');
+    if (!Number.isInteger(count) || count < 0 || from === undefined || to === undefined || !(to > from)) throw invalidParameter('requests (integer ≥ 0), from_ms and to_ms (to_ms > from_ms) are required.');
+    const errors5xx = optionalNumber(body, 'errors_5xx') ?? 0;
+    const errors4xx = optionalNumber(body, 'errors_4xx') ?? 0;
+    const latency = body.latency_ms;
+    const latencies = Array.isArray(latency) ? latency.map(Number) : [typeof latency === 'number' ? latency : DEFAULT_LATENCY_MS];
+    const rows = Array.from({ length: count }, (_, i) => {
+      const at = Math.floor(from + ((to - from) * i) / count);
+      // Errors spread evenly over the rows (as a steady error rate would put them).
+      const spread = (n: number): boolean => Math.floor(((i + 1) * n) / count) > Math.floor((i * n) / count);
+      const status = spread(errors5xx) ? 500 : spread(errors4xx) ? 400 : 200;
+      return payloadRow(endpoint, entity, at, status, latencies[i % latencies.length]!, req.principal, 0);
+    });
+    appendSqlRows(req.workspace, table, INFERENCE_COLUMNS, rows);
+    ctx.changed();
+    return { body: { table, served_entity_id: servedEntityId(endpoint, entity), rows: rows.length } };
+  });
+
   // Drive metrics of one served entity: error_rate (0..1), p95_latency_ms, and optionally add_requests synthetic requests.
   table.add('POST', '/__emulator/serving/endpoints/:name/metrics', (req) => {
     const endpoint = endpointOf(req);
@@ -924,6 +1026,11 @@ function applySettings(settings: ServingSettings, body: Json) {
   if (duration !== undefined) {
     if (duration < 0) throw invalidParameter('update_duration_ms must not be negative.');
     settings.update_duration_ms = duration;
+  }
+  const inferenceDelay = optionalNumber(body, 'inference_table_delay_ms');
+  if (inferenceDelay !== undefined) {
+    if (inferenceDelay < 0) throw invalidParameter('inference_table_delay_ms must not be negative.');
+    settings.inference_table_delay_ms = inferenceDelay;
   }
   const readyDelay = optionalNumber(body, 'ready_delay_ms');
   if (readyDelay !== undefined) {
@@ -984,6 +1091,7 @@ function seedServing(state: ServingState, fixture: unknown, ctx: EmulatorContext
       metrics: {},
     };
     for (const entity of endpoint.config?.served_entities ?? []) ensureMetrics(endpoint, entity.name);
+    if (endpoint.config) recordLive(endpoint, endpoint.config, t);
     state.endpoints[name] = endpoint;
   }
 }

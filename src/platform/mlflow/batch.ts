@@ -3,7 +3,7 @@
 // tags and every alias) and one `model-versions/search` (`name IN (...)`: every version with its
 // tags, run id and source) per chunk of names, instead of one alias lookup, model read and tag
 // search per object. Shared by the evidence reader and, in a read-only run, the promotion preview,
-// so the preview reuses what gathering read (docs/fidelity.md #90-#93 for the server behaviour).
+// so the preview reuses what gathering read (docs/fidelity.md #134-#138 for the server behaviour).
 //
 // The batch is an optimisation, never a requirement: a refused filter (a server before `IN`, a
 // proxy that rejects the URL) or a page guard passed answers `undefined`, and the caller reads

@@ -1,11 +1,11 @@
 // Batched run reads for an open-source MLflow server: the runs a gathering asks for in the same
 // tick are read with `runs/search` and `attributes.run_id IN (...)` (MLflow's search grammar,
-// docs/fidelity.md #124-#126) instead of one `runs/get` each. Search needs the experiments to
+// docs/fidelity.md #136-#138) instead of one `runs/get` each. Search needs the experiments to
 // search: they are listed once per run with `experiments/search` (one page; a server with more
 // experiments than a page is read run by run). A run the search does not return, a refused filter
 // or a page guard passed all answer `undefined`: the caller reads that run with `runs/get`.
 //
-// Databricks documents only `=, !=, >, >=, <, <=` for `runs/search` (fidelity #127), so Unity
+// Databricks documents only `=, !=, >, >=, <, <=` for `runs/search` (fidelity #139), so Unity
 // Catalog environments do not batch runs.
 
 import type { HttpClient } from '../http/types.js';

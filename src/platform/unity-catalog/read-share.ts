@@ -1,7 +1,7 @@
 // What a read-only run (`plan`) has already read of Unity Catalog model versions, shared by the
 // evidence reader and the promotion preview: a version gathering read (by alias or by number) is
 // not read again when the preview looks at the destination's copies. `registered-models/alias` and
-// `model-versions/get` answer the same `ModelVersion` message (docs/fidelity.md #121), so either
+// `model-versions/get` answer the same `ModelVersion` message (docs/fidelity.md #140), so either
 // answer stands for the other. Never used by a run that writes.
 
 import type { WireUcVersion } from './wire.js';

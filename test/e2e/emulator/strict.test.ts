@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultModules, startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { ALL_STRICT_BEHAVIOURS, parseStrict, resolveStrict, STRICT_BEHAVIOURS, type StrictBehaviour } from '../../../src/emulator/core/strict.js';
+import { driftStatement, SOAK_STATEMENT } from '../../../src/evidence/live-sql.js';
 import { call, type Reply } from './helpers.js';
 
 const UC = '/api/2.0/mlflow/unity-catalog';
@@ -42,6 +43,15 @@ const SEED = {
         endpoints: [{ name: 'ep', config: { served_entities: [{ name: 'm-1', entity_name: 'dev.ml.m', entity_version: '1', workload_size: 'Small', scale_to_zero_enabled: false }] } }],
       },
       monitors: { activation_ms: 0, refresh_duration_ms: 60_000 },
+      sql: {
+        statement_duration_ms: 0,
+        warehouses: [{ id: 'wh', state: 'RUNNING' }],
+        tables: {
+          'dev.mon.payload_drift_metrics': {
+            rows: [{ window: { start: 0, end: 86_400_000 }, granularity: '1 day', slice_key: null, column_name: 'x', data_type: 'double', drift_type: 'BASELINE', model_version: '1', js_distance: 0.1 }],
+          },
+        },
+      },
     },
   },
 };
@@ -66,6 +76,13 @@ const legacyMonitor = (extra: Record<string, unknown> = {}) =>
     schedule: { quartz_cron_expression: '0 0 6 * * ?', timezone_id: 'UTC' },
     ...extra,
   });
+const sql = async (statement: string, parameters: Record<string, string>, warehouse = 'wh') => {
+  const r = await req('POST', '/api/2.0/sql/statements', { warehouse_id: warehouse, statement, parameters: Object.entries(parameters).map(([name, value]) => ({ name, value })), wait_timeout: '10s' });
+  const body = r.json as { status?: { state: string; error?: { error_code: string; message: string } }; result?: { data_array?: unknown[] }; error_code?: string };
+  return r.status === 200
+    ? { status: r.status, state: body.status?.state, error: body.status?.error?.error_code ?? null, message: body.status?.error?.message ?? null, rows: body.result?.data_array ?? [] }
+    : { status: r.status, error_code: body.error_code };
+};
 const tableId = async () => (await req('GET', '/api/2.1/unity-catalog/tables/dev.ml.payload')).json.table_id as string;
 
 /** One behaviour: the requests, and what each reading answers. `run` returns what both readings are compared on. */
@@ -278,6 +295,36 @@ const CASES: Record<StrictBehaviour, Case> = {
     // timestamps, a zero series when idle; strict: served_model_name, no timestamps, no series when idle.
     lenient: ['gauge', '5', 'served_entity_name', true, true],
     strict: ['gauge', '5', 'served_model_name', false, false],
+  },
+  'serving-system-table': {
+    run: async () => {
+      const r = await sql(SOAK_STATEMENT, {
+        inference_table: 'dev.mon.payload_drift_metrics',
+        window_start_ms: '0',
+        window_end_ms: '1',
+        endpoint_name: 'ep',
+        served_entity_name: 'm-1',
+        entity_name: 'dev.ml.m',
+        entity_version: '1',
+      });
+      // entity_records: the rows of system.serving.served_entities for the served model version.
+      return [r.state, (r.rows as string[][])[0]?.[6]];
+    },
+    lenient: ['SUCCEEDED', '1'],
+    strict: ['SUCCEEDED', '0'],
+  },
+  'sql-unknown-warehouse': {
+    run: async () => sql('SELECT 1 AS one', {}, 'no-such-warehouse'),
+    lenient: { status: 404, error_code: 'RESOURCE_DOES_NOT_EXIST' },
+    strict: { status: 200, state: 'FAILED', error: 'NOT_FOUND', message: 'SQL warehouse no-such-warehouse does not exist.', rows: [] },
+  },
+  'monitor-metrics-model-id': {
+    run: async () => {
+      const r = await sql(driftStatement(true), { drift_table: 'dev.mon.payload_drift_metrics', granularity: '1 day', drift_type: 'BASELINE', model_id_column: 'model_version', model_id: '1' });
+      return [r.state, (r.rows as unknown[]).length, /UNRESOLVED_COLUMN/.test(String(r.message))];
+    },
+    lenient: ['SUCCEEDED', 1, false],
+    strict: ['FAILED', 0, true],
   },
   'monitor-update-mask-leaf': {
     run: async () => {

@@ -17,6 +17,7 @@ describe('parseCliArgs', () => {
       failOn: 'fail',
       verbose: false,
       timeouts: { requestSeconds: null, deadlineSeconds: null },
+      shard: null,
     });
     expect(parseCliArgs(['plan'])).toEqual(planInvocation('mlops.yml'));
     expect(parseCliArgs(['promote', '--verbose'])).toMatchObject({ command: 'promote', verbose: true });

@@ -46,6 +46,9 @@ const MONITOR = [
   '      inference_log: { problem_type: classification, prediction_col: p, timestamp_col: ts, model_id_col: v }',
 ];
 
+const WAREHOUSE = '    schema: models\n    sql_warehouse_id: 0123456789abcdef';
+const LIVE_POLICY = ['    policies: [live]', 'policies:', '  live:', '    gates:'];
+
 interface Case {
   readonly name: string;
   readonly text: string;
@@ -82,6 +85,10 @@ export const CHECK_CASES: Case[] = [
   { name: 'cron with 5 fields (Unix style)', text: uc({}, ...MONITOR, '      schedule: { cron: "0 2 * * *" }'), line: 22, column: 26, code: 'bad-cron', message: 'invalid cron expression "0 2 * * *": a Quartz cron expression has 6 or 7 fields, got 5' },
   { name: 'cron with hour 25, at the field', text: uc({}, ...MONITOR, '      schedule: { cron: "0 0 25 * * ?" }'), line: 22, column: 30, code: 'bad-cron', message: 'hours field: 25 is outside 0-23' },
   { name: 'cron with both day fields set', text: uc({}, ...MONITOR, '      schedule:', '        cron: 0 0 2 * * MON'), line: 23, column: 25, code: 'bad-cron', message: 'one of day-of-month and day-of-week must be "?"' },
+  { name: 'a soak gate without a SQL warehouse where the candidate comes from', text: uc({}, '    serving: { endpoint: "churn-${env}" }', ...LIVE_POLICY, '      - type: soak', '        min_duration: 1d', '        min_requests: 10'), line: 23, column: 9, code: 'live-evidence', message: 'gate live/soak (model "churn", dev → prod): a soak gate runs SQL statements in "dev" (where the candidate comes from), which has no sql_warehouse_id' },
+  { name: 'a soak gate for a model not served where it comes from', text: uc({ 7: WAREHOUSE }, '    serving: { endpoint: "churn-${env}", environments: [prod] }', ...LIVE_POLICY, '      - type: soak', '        min_duration: 1d', '        min_requests: 10'), line: 24, column: 9, code: 'live-evidence', message: 'a soak gate measures model "churn" on its serving endpoint in "dev", but the model has no serving: for "dev"' },
+  { name: 'a drift gate for a model without a monitor', text: uc({ 7: WAREHOUSE }, ...LIVE_POLICY, '      - type: drift', '        columns: { x: { js_distance: 0.1 } }'), line: 23, column: 9, code: 'live-evidence', message: 'a drift gate reads the metric tables of model "churn"\'s monitor in "dev", but the model has no monitor: for "dev"' },
+  { name: 'a soak gate on an MLflow chain', text: uc(MLFLOW_ENVS, ...LIVE_POLICY, '      - type: soak', '        min_duration: 1d', '        min_requests: 10').replace('name: churn', 'name: churn-${env}'), line: 22, column: 9, code: 'live-evidence', message: 'reads what the candidate did in "dev", which is an MLflow server (mlflow)' },
   { name: 'champion alias a registry refuses', text: uc({}, '    champion_alias: "live champion"'), line: 18, column: 21, code: 'bad-alias', message: 'champion alias "live champion" (in "dev") cannot be set: an alias is letters, digits, "_" and "-"' },
   { name: 'champion alias "latest" is reserved', text: uc({}, 'defaults:', '  champion_alias: latest'), line: 19, column: 19, code: 'bad-alias', message: '"latest" is reserved' },
 ];
@@ -108,6 +115,10 @@ describe('config checks (refusals promote/rollback would make)', () => {
     expect(() => load(uc({}, ...MONITOR, '      schedule: { cron: "0 0 2 * * ?", timezone: Europe/Paris }'))).not.toThrow();
     expect(() => load(uc({}, '    serving: { endpoint: "churn-${env}", environments: [prod] }'))).not.toThrow();
     expect(() => load(uc({ 16: '    name: ml_other.models.churn-${env}' }))).not.toThrow();
+    expect(() => load(uc({ 7: WAREHOUSE }, '    serving: { endpoint: "churn-${env}" }', ...MONITOR, ...LIVE_POLICY, '      - type: soak', '        min_duration: 1d', '        min_requests: 10', '      - type: drift', '        columns: { x: { js_distance: 0.1 } }'))).not.toThrow();
+    // A warehouse id is an id, not its HTTP path.
+    const bad = loadErrors(uc({ 7: '    schema: models\n    sql_warehouse_id: /sql/1.0/warehouses/abc' }));
+    expect(bad.map((d) => `${d.position?.line}:${d.position?.column} ${d.path}`)).toEqual(['8:23 /environments/dev/sql_warehouse_id']);
   });
 });
 

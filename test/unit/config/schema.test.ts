@@ -59,13 +59,13 @@ describe('gate option contract (docs/design/gate-options.md)', () => {
     const [title = '', ...body] = section.split('\n');
     const bullets = body.filter((line) => /^\s*- /.test(line)).join('\n');
     // A field is a backticked name followed by its description: "`min` (integer ...)" or "`from`: ...".
-    const fields = [...bullets.matchAll(/`([a-z_]+)`(?= \(|:)/g)].map((m) => m[1]);
+    const fields = [...bullets.matchAll(/`([a-z][a-z0-9_]*)`(?= \(|:)/g)].map((m) => m[1]);
     return { type: title.trim().split(/\s/)[0] ?? '', fields };
   });
 
   test('every documented gate type has #/$defs/gate_<type> and is in the discriminated oneOf', () => {
     const refs = (schema.$defs.gate.oneOf as { $ref: string }[]).map((r) => r.$ref);
-    expect(sections.map((s) => s.type)).toHaveLength(12);
+    expect(sections.map((s) => s.type)).toHaveLength(14);
     for (const { type } of sections) {
       expect(defs[`gate_${type}`], type).toBeDefined();
       expect(refs).toContain(`#/$defs/gate_${type}`);

@@ -58,6 +58,7 @@ describe('examples', () => {
       endpoint: 'churn-${env}',
       strategy: { kind: 'canary', steps: [10, 50, 100], pauseSeconds: 600 },
       health: { maxErrorRate: 0.01, maxP95LatencyMs: 250, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
+      bake: { durationSeconds: 3600, intervalSeconds: 600 },
       workloadSize: 'Small',
       scaleToZero: { dev: true, test: true, prod: false },
       scaleToZeroDefault: false,
@@ -94,7 +95,7 @@ describe('examples', () => {
         owner: '@jane',
         reason: 'new feature store lookup; tracked in #123',
         expires: '2026-12-31',
-        position: { file: 'examples/databricks/mlops.yml', line: 90, column: 5 },
+        position: { file: 'examples/databricks/mlops.yml', line: 91, column: 5 },
       },
     ]);
     expect(config.digest).toMatch(/^[0-9a-f]{64}$/);
@@ -164,6 +165,7 @@ describe('defaults', () => {
       endpoint: 'm-${env}',
       strategy: { kind: schemaDefault('serving', 'strategy') },
       health: { maxErrorRate: null, maxP95LatencyMs: null, minRequests: 10, onInsufficientTraffic: 'wait', maxTrafficWaitSeconds: 900, entityLabel: null },
+      bake: null,
       workloadSize: schemaDefault('serving', 'workload_size'),
       scaleToZero: {},
       scaleToZeroDefault: schemaDefault('serving', 'scale_to_zero'),

@@ -39,6 +39,8 @@ const CONTRACT: Record<string, string[]> = {
   requirements: ['require_pinned', 'allow', 'deny'],
   quarantine: [],
   expression: ['expression', 'message', 'on_false'],
+  soak: ['min_duration', 'min_requests', 'max_error_rate', 'max_p95_latency_ms', 'ingestion_lag'],
+  drift: ['columns', 'quality', 'drift_type', 'granularity', 'model_id', 'max_age'],
 };
 
 /** Smallest valid options (common fields excluded, as the loader passes them). */
@@ -55,6 +57,8 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   requirements: {},
   quarantine: {},
   expression: { expression: 'candidate.run.metrics["auc"] >= 0.8' },
+  soak: { min_duration: '24h', min_requests: 100 },
+  drift: { columns: { tenure_months: { js_distance: 0.1 } } },
 };
 
 /** Every option set. */
@@ -86,6 +90,15 @@ const FULL: Record<string, Record<string, unknown>> = {
   requirements: { require_pinned: false, allow: ['numpy', 'scikit-learn'], deny: ['tensorflow'] },
   quarantine: {},
   expression: { expression: 'pr.approvals >= 2 || !pr.changed_files.exists(f, f.startsWith("models/"))', message: 'needs {{ 2 - pr.approvals }} more approvals', on_false: 'warn' },
+  soak: { min_duration: '3d', min_requests: 1000, max_error_rate: 0.01, max_p95_latency_ms: 250, ingestion_lag: '90m' },
+  drift: {
+    columns: { tenure_months: { js_distance: 0.1, 'ks_test.pvalue': 0.05, population_stability_index: { max: 0.2 }, avg_delta: 1.5 }, plan: { 'chi_squared_test.pvalue': { min: 0.01 } } },
+    quality: { ':table': { count: 1000 }, tenure_months: { percent_null: 0.05, avg: { min: 1, max: 80 } } },
+    drift_type: 'consecutive',
+    granularity: '1 hour',
+    model_id: '{name}/{version}',
+    max_age: '48h',
+  },
 };
 
 /** Options the contract forbids; the schema must reject each. */
@@ -118,6 +131,18 @@ const INVALID: [string, Record<string, unknown>][] = [
   ['quarantine', { environments: ['prod'] }],
   ['expression', {}],
   ['expression', { expression: 'true', on_false: 'error' }],
+  ['soak', { min_duration: '24h' }],
+  ['soak', { min_requests: 10 }],
+  ['soak', { min_duration: 'a day', min_requests: 10 }],
+  ['soak', { min_duration: '24h', min_requests: 0 }],
+  ['soak', { min_duration: '24h', min_requests: 10, max_error_rate: 2 }],
+  ['drift', {}],
+  ['drift', { columns: { x: { psi: 0.2 } } }],
+  ['drift', { columns: { x: {} } }],
+  ['drift', { columns: { x: { js_distance: 'low' } } }],
+  ['drift', { quality: { x: { percent_null: { below: 0.1 } } } }],
+  ['drift', { columns: { x: { js_distance: 0.1 } }, drift_type: 'previous' }],
+  ['drift', { columns: { x: { js_distance: 0.1 } }, model_id: true }],
 ];
 
 describe('gate option schemas', () => {

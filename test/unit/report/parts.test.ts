@@ -111,6 +111,17 @@ describe('compactProgress', () => {
       'waiting for churn-test: IN_PROGRESS (0 s)…',
     ]);
   });
+
+  it('compacts each target on its own when targets run at once and their lines alternate', () => {
+    const seen: string[] = [];
+    const say = compactProgress((l) => seen.push(l));
+    for (const s of [0, 1, 2]) {
+      say(`[a dev→prod] waiting for a-prod: IN_PROGRESS (${s} s)…`);
+      say(`[b dev→prod] waiting for b-prod: IN_PROGRESS (${s} s)…`);
+    }
+    say('[a dev→prod] waiting for a-prod: NOT_UPDATING (3 s)…');
+    expect(seen).toEqual(['[a dev→prod] waiting for a-prod: IN_PROGRESS (0 s)…', '[b dev→prod] waiting for b-prod: IN_PROGRESS (0 s)…', '[a dev→prod] waiting for a-prod: NOT_UPDATING (3 s)…']);
+  });
 });
 
 describe('the workflow that applies a plan on merge', () => {
