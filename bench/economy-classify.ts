@@ -16,7 +16,7 @@ export interface SeenCall {
 
 export const CLASSIFICATION_RULE = [
   'Classification (server side, in arrival order):',
-  '- write: any method other than GET/HEAD.',
+  '- write: any method other than GET/HEAD, except the POST searches that only read (runs/search, experiments/search).',
   '- poll: a GET of /api/2.0/serving-endpoints/{name} that directly follows a write to that endpoint',
   '  (config PUT, create), or follows such a poll at a later server time — the settle wait after a',
   '  config change, which sleeps before every poll but its first (the emulator clock is simulated and',
@@ -24,18 +24,21 @@ export const CLASSIFICATION_RULE = [
   '  and a GET of a monitor refresh that directly follows the refresh POST or another such GET',
   '  (none today: the monitor step does not wait for its refresh). The lock heartbeat during a wait',
   '  (registered-models/get + set-tag on the lock) is counted as a read and a write; it does not end the wait.',
-  '- evidence read: a GET of an alias lookup (registered-models/alias), runs/get, or an MLmodel/artifact',
+  '- evidence read: a GET of an alias lookup (registered-models/alias), runs/get, or an MLmodel/artifact,',
+  '  or a batched read of MLflow (registered-models/search, model-versions/search, runs/search, experiments/search),',
   '  read, sent before the first request of any other kind (gathering runs first, before the gates).',
   '- promotion read: every other GET (observe, lock listing, read again under the lock, verify, copy',
   '  source status and files, endpoint and monitor reads, health metrics).',
 ].join('\n');
 
-const EVIDENCE_ROUTE = /registered-models\/alias$|\/runs\/get$|MLmodel$|get-artifact|logged-models\/.*artifacts/;
+const EVIDENCE_ROUTE = /registered-models\/alias$|\/runs\/get$|MLmodel$|get-artifact|logged-models\/.*artifacts|\/api\/2\.0\/mlflow\/(registered-models|model-versions|runs|experiments)\/search$/;
+/** POSTs that only read (the batched run reads of src/platform/mlflow/runs-batch.ts). */
+const READ_POST = /\/api\/2\.0\/mlflow\/(runs|experiments)\/search$/;
 const ENDPOINT_GET = /^\/api\/2\.0\/serving-endpoints\/([^/]+)$/;
 const ENDPOINT_WRITE = /^\/api\/2\.0\/serving-endpoints(?:\/([^/]+)(?:\/config)?)?$/;
 const REFRESH = /\/monitors\/.+\/refreshes(?:\/[^/]+)?$/;
 
-const isRead = (c: SeenCall): boolean => c.method === 'GET' || c.method === 'HEAD';
+const isRead = (c: SeenCall): boolean => c.method === 'GET' || c.method === 'HEAD' || (c.method === 'POST' && READ_POST.test(c.path));
 
 /**
  * The lock heartbeat (read the lock model, refresh its expiry tag) runs during long waits: it is

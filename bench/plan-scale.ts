@@ -46,9 +46,16 @@ export interface ServerCounter {
   readonly arrivals: () => readonly { readonly at: number; readonly evidence: boolean }[];
 }
 
-/** The evidence reads (alias lookups, runs, MLmodel files); anything else `plan` sends is the promotion preview. */
-export const isEvidenceRequest = (pathOrRoute: string): boolean =>
-  /registered-models\/alias|runs\/get|MLmodel|get-artifact|logged-models\/.*artifacts/.test(pathOrRoute);
+/**
+ * The evidence reads, by the request's path with its query (never the server's route pattern: the
+ * emulator's `GET /api/2.0/fs/files/*path` hides the MLmodel file reads): alias lookups, runs
+ * (`runs/get`, or batched: `experiments/search` + `runs/search`), MLmodel files, and MLflow's
+ * batched lookups (`registered-models/search` / `model-versions/search` with `name IN (…)`).
+ * Anything else `plan` sends is the promotion preview.
+ */
+export const isEvidenceRequest = (path: string): boolean =>
+  /registered-models\/alias|runs\/(get|search)|experiments\/search|\/MLmodel|get-artifact|logged-models\/[^/?]+\/artifacts/.test(path) ||
+  (/(registered-models|model-versions)\/search/.test(path) && /name(\+|%20|\s)+IN(\+|%20|\s)/i.test(path));
 
 /** The evidence phase as the server timed it: first request to last evidence request, + 1 RTT for its answer. */
 const evidencePhaseMs = (arrivals: readonly { at: number; evidence: boolean }[], rttMs: number): number => {
@@ -83,14 +90,21 @@ export interface PlanMeasurement {
 }
 
 /**
- * The fewest requests that can answer every gate: per target one candidate lookup and one champion
- * lookup (identical lookups — same registry, model and alias — counted once), plus one per distinct
- * run and one per distinct MLmodel among the versions found. MLmodels are distinct by logged-model
- * id, else by `runs:/` source (copies share the file), else per version (UC keeps files per version).
+ * The fewest requests that can answer every gate, counting the batches each API offers:
+ * - lookups: on Unity Catalog one per distinct (model, alias) (no batch answers aliases or tags);
+ *   on MLflow one `registered-models/search` and one `model-versions/search` per chunk of
+ *   BATCH_NAMES model names (`name IN (…)`);
+ * - runs: on Unity Catalog one per distinct run (Databricks documents no `IN` for runs/search); on
+ *   MLflow one `experiments/search` and one `runs/search` per chunk of BATCH_RUNS run ids;
+ * - one per distinct MLmodel among the versions found: by logged-model id, else by `runs:/` source
+ *   (copies share the file), else per version (UC keeps files per version).
  */
+export const BATCH_NAMES = 100;
+export const BATCH_RUNS = 100;
 export const minimalRequests = (
   bundle: EvidenceBundle,
   lookupKeys: readonly string[],
+  registry: 'databricks-uc' | 'mlflow' = 'databricks-uc',
 ): { lookups: number; runs: number; mlmodels: number; total: number } => {
   const runs = new Set<string>();
   const mlmodels = new Set<string>();
@@ -101,6 +115,12 @@ export const minimalRequests = (
       if (v.runId) runs.add(v.runId);
       mlmodels.add(v.modelId ?? (v.source.startsWith('runs:/') ? v.source : `${v.name}/${v.version}`));
     }
+  }
+  if (registry === 'mlflow') {
+    const names = new Set(lookupKeys.map((k) => k.slice(0, k.lastIndexOf('@')))).size;
+    const lookups = 2 * Math.ceil(names / BATCH_NAMES);
+    const runCount = runs.size ? 1 + Math.ceil(runs.size / BATCH_RUNS) : 0;
+    return { lookups, runs: runCount, mlmodels: mlmodels.size, total: lookups + runCount + mlmodels.size };
   }
   const lookups = new Set(lookupKeys).size;
   return { lookups, runs: runs.size, mlmodels: mlmodels.size, total: lookups + runs.size + mlmodels.size };
@@ -120,7 +140,12 @@ const lookupKeys = (models: number, nameOf: (id: string, env: string) => string)
   return keys;
 };
 
-const floorMs = (requests: number, rttMs: number): number => Math.max(DEPTH * rttMs, (requests * rttMs) / CONCURRENCY);
+/**
+ * max(depth × RTT, requests / sustained rate). The sustained rate is what this server and client
+ * answer together with no injected latency (the same plan at 0 ms: requests / wall). It used to be
+ * RTT / 8 per request: the client's own fixed concurrency, a floor that measured itself.
+ */
+const floorMs = (requests: number, rttMs: number, sustainedPerSecond: number): number => Math.max(DEPTH * rttMs, (requests / sustainedPerSecond) * 1000);
 
 export interface OnePlan {
   readonly result: ResultDocument;
@@ -161,6 +186,7 @@ const measure = async (
   const walls: number[] = [];
   const rss: number[] = [];
   let first: OnePlan | undefined;
+  let firstArrivals: readonly { at: number; evidence: boolean }[] = [];
   let serverSaw = 0;
   const evidenceWalls: number[] = [];
   for (let r = 0; r < repeats; r++) {
@@ -173,15 +199,15 @@ const measure = async (
     if (!first) {
       first = one;
       serverSaw = serverCount.total();
+      firstArrivals = serverCount.arrivals();
     }
   }
   latency.off();
   const atZero = await runPlanChild(dir, models, registry, env).finally(latency.on);
   const requests = first!.result.requests!.total;
-  const evidenceRequests = Object.entries(first!.result.requests!.byEndpoint)
-    .filter(([endpoint]) => isEvidenceRequest(endpoint))
-    .reduce((n, [, count]) => n + count, 0);
-  const minimal = minimalRequests(first!.evidence, lookupKeys(models, nameOf));
+  const evidenceRequests = firstArrivals.filter((a) => a.evidence).length;
+  const minimal = minimalRequests(first!.evidence, lookupKeys(models, nameOf), registry);
+  const sustained = atZero.result.requests!.total / (Math.max(1, atZero.result.requests!.wallMs) / 1000);
   const errors = first!.result.targets.flatMap((t) => t.gates.filter((g) => g.outcome === 'error').map((g) => `${t.model}: ${g.message}`));
   if (errors.length) log(`  ${errors.length} gate error(s), e.g. ${errors[0]}`);
   return {
@@ -197,7 +223,7 @@ const measure = async (
     mlmodels: minimal.mlmodels,
     wallMs: median(walls),
     evidenceWallMs: median(evidenceWalls),
-    floorMs: floorMs(minimal.total, rttMs),
+    floorMs: floorMs(minimal.total, rttMs, sustained),
     wallAtZeroMs: atZero.result.requests!.wallMs,
     peakRssMiB: median(rss),
     verdict: first!.result.verdict,
@@ -252,7 +278,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-gate-bench-'));
   const rows: PlanMeasurement[] = [];
   log(`machine: ${machine()}`);
-  log(`round-trip latency ${rttMs} ms on every request; floor = max(${DEPTH} × RTT, minimal requests × RTT / ${CONCURRENCY})`);
+  log(`round-trip latency ${rttMs} ms on every request; floor = max(${DEPTH} × RTT, minimal requests / sustained rate at 0 ms RTT)`);
   try {
     // ---- Unity Catalog on the emulator ----
     if (!hasFlag('no-uc') && sizes.length) {
@@ -276,7 +302,7 @@ async function main(): Promise<void> {
             await measure('databricks-uc', n, rttMs, n >= 500 ? 1 : repeat, dir, env, {
               clear: () => emulator.admin.clearRequests(),
               total: () => Object.values(emulator.admin.requests().counts).reduce((a, b) => a + b, 0),
-              arrivals: () => emulator.admin.requests().entries.map((e) => ({ at: e.at, evidence: isEvidenceRequest(e.route ?? e.path) && !e.path.includes('/model-versions/search') })),
+              arrivals: () => emulator.admin.requests().entries.map((e) => ({ at: e.at, evidence: isEvidenceRequest(e.path) })),
             }, (id, e) => `ml_${e}.models.${id}`, latency, 'emulator'),
           );
         }
@@ -307,7 +333,7 @@ async function main(): Promise<void> {
               await measure('mlflow', n, rttMs, repeat, dir, env, {
                 clear: () => (seenBefore = proxy.requests().length),
                 total: () => proxy.requests().length - seenBefore,
-                arrivals: () => proxy.requests().slice(seenBefore).map((r) => ({ at: r.receivedAt, evidence: isEvidenceRequest(r.path.split('?')[0]!) })),
+                arrivals: () => proxy.requests().slice(seenBefore).map((r) => ({ at: r.receivedAt, evidence: isEvidenceRequest(r.path) })),
               }, (id, e) => `${id}-${e}`, { off: () => proxy.setRules([]), on: () => proxy.setRules(rules) }, serverSetup),
             );
           }
@@ -323,7 +349,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`\nplan at scale — RTT ${rttMs} ms, concurrency ${CONCURRENCY}/host, depth ${DEPTH}; ${machine()}\n\n`);
+  process.stdout.write(`\nplan at scale — RTT ${rttMs} ms, adaptive concurrency (ceiling ${CONCURRENCY}/host), depth ${DEPTH}; ${machine()}\n\n`);
   process.stdout.write(planTable(rows) + '\n');
   const at100 = rows.filter((r) => r.models === 100);
   for (const r of at100) {
@@ -334,7 +360,7 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(
-    '\n\n"preview" = the read-only promotion plan `plan` now computes for each passing target after the gates (src/run/promote.ts withPromotionPlans);' +
+    '\n\n"preview" = the read-only promotion plan `plan` computes for each passing target as soon as its gates are decided (src/run/promote.ts planWithPromotionPlans);' +
       '\n"evidence phase" = as the server timed it: first request to last evidence request, + 1 RTT (config load before it is not included; "wall" includes everything).\n',
   );
   const jsonOut = flag('json', '');

@@ -30,8 +30,8 @@ export const cliPath = (): string => join(bundleDir(), 'cli.js');
 export const actionPath = (): string => join(bundleDir(), 'index.js');
 /** Preloaded into measured child processes: prints their peak RSS on exit. */
 export const RSS_PROBE = `${REPO}/bench/rss-probe.mjs`;
-/** The HTTP client's per-host concurrency limit (src/platform/http/client.ts). */
-export const CONCURRENCY = 8;
+/** The ceiling of the HTTP client's adaptive per-host concurrency (src/platform/http/concurrency.ts). */
+export const CONCURRENCY = 64;
 /** alias → version → run / MLmodel. */
 export const DEPTH = 3;
 

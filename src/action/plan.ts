@@ -16,7 +16,7 @@ import { redact } from '../platform/http/redact.js';
 import { exitCodeFor } from '../result/exit.js';
 import { skippedResult, withPolicyIntegrityFinding, withWorkflowIntegrityFinding } from '../result/findings.js';
 import { readConfig, runPlan } from '../run/plan.js';
-import { withPromotionPlans } from '../run/promote.js';
+import { previewEach, withPromotionPlans } from '../run/promote.js';
 import type { CliIO } from '../wiring/io.js';
 import { liveDeps } from '../wiring/live.js';
 import { notifyRun } from '../wiring/notify.js';
@@ -30,7 +30,7 @@ import { repoRelativePath, repositoryFiles } from './workspace.js';
 export async function actionPlan(given: PlanInvocation, settings: ActionSettings, context: GitHubContext, io: CliIO): Promise<number> {
   // Only files of this repository, whatever the event: `config: /elsewhere/mlops.yml` or `../` is refused.
   const inv: PlanInvocation = { ...given, configPath: repoRelativePath(io.cwd, given.configPath) };
-  const live = { ...liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) }), ...repositoryFiles(io.cwd) };
+  const live = { ...liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}), readOnly: true }), ...repositoryFiles(io.cwd) };
   const github = githubClientFor(settings, context, io.env);
   const pr = context.pullRequest;
 
@@ -106,10 +106,13 @@ export async function actionPlan(given: PlanInvocation, settings: ActionSettings
   }
 
   const deps = { ...live, readFile, ...(listDir ? { listDir } : {}), ...(githubReader ? { github: githubReader } : {}) };
-  const { result: gated, evidence } = await runPlan(inv, deps);
-  // Findings first, plans after: a target a finding blocks is never planned, hashed or pinned.
+  // Findings first, plans after: a target a finding blocks is never planned, hashed or pinned. A
+  // finding blocks every target, so without one each target's plan starts as soon as its own gates
+  // are decided; with one, no target is planned.
+  const blockedByFinding = changedPolicies.length > 0 || changedWorkflows.length > 0;
+  const { result: gated, evidence } = await runPlan(inv, deps, blockedByFinding ? {} : { then: previewEach(inv, deps) });
   const judged = withWorkflowIntegrityFinding(withPolicyIntegrityFinding(gated, changedPolicies), changedWorkflows);
-  const result = await withPromotionPlans(inv, judged, evidence, deps);
+  const result = blockedByFinding ? await withPromotionPlans(inv, judged, evidence, deps) : judged;
   await publishResult(result, inv.resultPath, live, io.cwd);
 
   if (settings.comment && pr && github && context.repo) {

@@ -137,7 +137,8 @@ export interface PlanJob {
   readonly purpose: string;
   /** For messages, e.g. `"churn-prod" in prod`. */
   readonly subject: string;
-  observe(registry: PromotionRegistry, endpoints?: EndpointPorts): Promise<DestinationSnapshot>;
+  /** `readOnly`: a dry run, which may read the destination's independent facts at once. */
+  observe(registry: PromotionRegistry, endpoints?: EndpointPorts, readOnly?: boolean): Promise<DestinationSnapshot>;
   build(snapshot: DestinationSnapshot): TargetPlan | PlanRefusal;
 }
 
@@ -160,19 +161,34 @@ export const promotionJob = (input: PlanInput): PlanJob => ({
   lockKey: `${input.destination.registry}|${input.destination.model}|${input.to}`,
   purpose: `promote ${input.model} ${input.from}→${input.to}`,
   subject: `"${input.destination.model}" in ${input.to}`,
-  observe: async (registry, endpoints) => observeEndpoints(input, await observeDestination(input, registry), endpoints),
+  observe: async (registry, endpoints, readOnly) =>
+    readOnly
+      ? (async () => {
+          // A preview reads the model, its copies and the endpoint at once (one round trip).
+          // Grants need to know whether the model exists, so they follow (only when the plan manages them).
+          const [snapshot, withEndpoints] = await Promise.all([observeDestination(input, registry, { concurrent: true }), observeEndpoints({ ...input, grants: null }, EMPTY_SNAPSHOT, endpoints)]);
+          const merged = { ...snapshot, ...(withEndpoints.endpoint !== undefined ? { endpoint: withEndpoints.endpoint } : {}), ...(withEndpoints.monitor ? { monitor: withEndpoints.monitor } : {}) };
+          return observeGrants(input, merged, endpoints);
+        })()
+      : observeEndpoints(input, await observeDestination(input, registry), endpoints),
   build: (snapshot) => {
     const plan = buildPlan(input, snapshot);
     return journalBudgetRefusal(input, plan, snapshot) ?? plan;
   },
 });
 
+const EMPTY_SNAPSHOT: DestinationSnapshot = { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
+
+/** The model's grants, when the plan manages them (none to read before the model exists). */
+async function observeGrants(input: PlanInput, snapshot: DestinationSnapshot, endpoints: EndpointPorts | undefined): Promise<DestinationSnapshot> {
+  if (!input.grants) return snapshot;
+  if (!endpoints?.grants) throw new Error(`${input.model} → ${input.to}: grants need a Unity Catalog workspace client for "${input.to}"; none is configured`);
+  return { ...snapshot, grants: snapshot.modelExists ? await endpoints.grants.grants(input.destination.model) : {} };
+}
+
 /** The endpoint, the monitor and the model's grants, when the plan has steps for them. */
 async function observeEndpoints(input: PlanInput, snapshot: DestinationSnapshot, endpoints: EndpointPorts | undefined): Promise<DestinationSnapshot> {
-  if (input.grants) {
-    if (!endpoints?.grants) throw new Error(`${input.model} → ${input.to}: grants need a Unity Catalog workspace client for "${input.to}"; none is configured`);
-    snapshot = { ...snapshot, grants: snapshot.modelExists ? await endpoints.grants.grants(input.destination.model) : {} };
-  }
+  snapshot = await observeGrants(input, snapshot, endpoints);
   if (!input.serving && !input.monitor) return snapshot;
   if (!endpoints) throw new Error(`${input.model} → ${input.to}: serving/monitor steps need a Databricks workspace client for "${input.to}"; none is configured`);
   const endpoint = input.serving ? await endpoints.serving.getEndpoint(input.serving.endpoint) : undefined;
@@ -185,7 +201,7 @@ export const applyPromotion = (input: PlanInput, options: ApplyOptions): Promise
 export async function executePlan(job: PlanJob, options: ApplyOptions): Promise<ApplyOutcome> {
   const counter = counting(options.registry);
   const registry = counter.registry;
-  let snapshot = await job.observe(registry, options.endpoints);
+  let snapshot = await job.observe(registry, options.endpoints, options.dryRun === true);
   const built = job.build(snapshot);
   if (isPlanRefusal(built)) return { plan: null, report: refusedReport(built, counter.writes(), job.mode) };
   let plan: TargetPlan = built;

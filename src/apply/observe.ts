@@ -5,8 +5,16 @@ import { identityFor, splitCopies, type DestinationSnapshot, type PlanInput } fr
 import type { PromotionRegistry } from '../registry/ports.js';
 import type { ObservedVersion } from '../registry/types.js';
 
-export async function observeDestination(input: PlanInput, registry: PromotionRegistry): Promise<DestinationSnapshot> {
+export async function observeDestination(
+  input: PlanInput,
+  registry: PromotionRegistry,
+  options: { readonly concurrent?: boolean } = {},
+): Promise<DestinationSnapshot> {
   const name = input.destination.model;
+  // `concurrent` (read-only previews): the copy search starts with the model read instead of
+  // after it; its answer is dropped when the model does not exist (one request more only then).
+  const copiesEarly = options.concurrent && input.mode === 'copy' ? registry.findVersionsByTag(name, identityFor(input.source).key, identityFor(input.source).value) : null;
+  copiesEarly?.catch(() => undefined);
   const model = await registry.getModel(name);
   if (!model) return { modelExists: false, copies: [], strays: [], aliases: {}, versions: {}, inStage: [] };
   const versions: Record<string, ObservedVersion> = {};
@@ -16,7 +24,7 @@ export async function observeDestination(input: PlanInput, registry: PromotionRe
 
   if (input.mode === 'copy') {
     const id = identityFor(input.source);
-    ({ copies, strays } = splitCopies(await registry.findVersionsByTag(name, id.key, id.value)));
+    ({ copies, strays } = splitCopies(await (copiesEarly ?? registry.findVersionsByTag(name, id.key, id.value))));
     for (const v of copies) versions[v.version] = v;
   } else if (input.stage !== null) {
     for (const v of await registry.listVersions(name)) {

@@ -26,7 +26,7 @@ const run = (inv: TargetInvocation, deps: PromoteDeps): Promise<ResultDocument> 
   }
 };
 
-export async function targetCommand(inv: TargetInvocation, io: CliIO, deps: PromoteDeps = liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}) })): Promise<ExitCode> {
+export async function targetCommand(inv: TargetInvocation, io: CliIO, deps: PromoteDeps = liveDeps(io, { ...(inv.timeouts ? { timeouts: inv.timeouts } : {}), readOnly: inv.command === 'plan' })): Promise<ExitCode> {
   const result = await run(inv, deps);
   io.stdout(renderResult(result, inv.format, { verbose: inv.command !== 'rollback' && inv.verbose === true }));
   if (inv.resultPath) deps.writeFile(inv.resultPath, renderJson(result));

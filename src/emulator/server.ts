@@ -34,6 +34,7 @@ import {
 import { loadState, STATE_FORMAT, StateWriter, type PersistedState } from './core/persistence.js';
 import { parseStrict, resolveStrict, type StrictBehaviour, type StrictOption } from './core/strict.js';
 import { setBlobDir } from './files/blobs.js';
+import { TokenBucket, type RateLimitOptions, type RateLimitStats } from './core/rate-limit.js';
 
 export interface WorkspaceOptions {
   readonly id: string;
@@ -88,6 +89,12 @@ export interface EmulatorOptions {
    * removed at exit; give one beside `statePath` for large files to survive a restart.
    */
   readonly blobDir?: string;
+  /**
+   * A per-workspace rate limit on the API routes (not the admin ones): a token bucket answering
+   * 429 + Retry-After when empty (src/emulator/core/rate-limit.ts). Default: none. Also the seed's
+   * top-level `rate_limit: { per_second, burst }`.
+   */
+  readonly rateLimit?: RateLimitOptions;
 }
 
 export interface RequestLogEntry {
@@ -127,6 +134,8 @@ export interface EmulatorAdmin {
   strict(): StrictBehaviour[];
   /** Replaces the strict set (`all`, `none`, ids…); kept across `reset`. */
   setStrict(option: StrictOption): void;
+  /** The rate limit's counts per workspace (empty without `rateLimit`). */
+  rateLimits(): Record<string, RateLimitStats>;
 }
 
 export interface RunningEmulator {
@@ -287,7 +296,22 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
     counts[key] = (counts[key] ?? 0) + 1;
   };
 
+  const seedLimit = (opts.seed as { rate_limit?: { per_second?: number; burst?: number } } | undefined)?.rate_limit;
+  const rateLimit: RateLimitOptions | undefined =
+    opts.rateLimit ?? (seedLimit?.per_second ? { perSecond: seedLimit.per_second, ...(seedLimit.burst ? { burst: seedLimit.burst } : {}) } : undefined);
+  const buckets = new Map<string, TokenBucket>();
+  const bucketOf = (workspaceId: string): TokenBucket | null => {
+    if (!rateLimit) return null;
+    let b = buckets.get(workspaceId);
+    if (!b) {
+      b = new TokenBucket(rateLimit.perSecond, rateLimit.burst, () => performance.now());
+      buckets.set(workspaceId, b);
+    }
+    return b;
+  };
+
   const admin: EmulatorAdmin = {
+    rateLimits: () => Object.fromEntries([...buckets].map(([id, b]) => [id, b.stats()])),
     addFault: (rule) => faults.add(rule),
     removeFault: (id) => faults.remove(id),
     clearFaults: () => faults.clear(),
@@ -526,6 +550,18 @@ export const startEmulator = async (opts: EmulatorOptions = {}): Promise<Running
     if (found.kind !== 'found') {
       record({ workspace: workspace.id, method, path, route: null, status: 404, fault: null, principal });
       return send(res, 404, { error_code: 'ENDPOINT_NOT_FOUND', message: `No API found for '${method} ${path}'` }, orgHeader, method === 'HEAD');
+    }
+
+    const limitedFor = bucketOf(workspace.id)?.take() ?? null;
+    if (limitedFor !== null) {
+      record({ workspace: workspace.id, method, path, route: routeKey, status: 429, fault: 'rate_limit', principal });
+      return send(
+        res,
+        429,
+        { error_code: 'REQUEST_LIMIT_EXCEEDED', message: `The workspace's request rate limit (${rateLimit!.perSecond}/s) is exceeded. Please try again later.` },
+        { ...orgHeader, 'retry-after': String(limitedFor) },
+        method === 'HEAD',
+      );
     }
 
     const decision = faults.decide(method, path, workspace.id);

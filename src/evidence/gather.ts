@@ -92,6 +92,17 @@ const describeSelector = (s: CandidateSelector): string => {
 };
 
 export async function gatherEvidence(input: GatherInput): Promise<Map<string, TargetEvidence>> {
+  const each = gatherEvidenceEach(input);
+  const results = await Promise.all([...each].map(async ([key, evidence]) => [key, await evidence] as const));
+  return new Map(results);
+}
+
+/**
+ * The same gathering, one promise per target (keyed by targetKey) that settles as soon as that
+ * target's facts are in: a caller can judge and plan each target without waiting for the others.
+ * Never rejects (failures are facts); throws synchronously only when building ports fails.
+ */
+export function gatherEvidenceEach(input: GatherInput): Map<string, Promise<TargetEvidence>> {
   const { config, github } = input;
   const memo = new RequestMemo();
 
@@ -302,6 +313,5 @@ export async function gatherEvidence(input: GatherInput): Promise<Map<string, Ta
     };
   };
 
-  const results = await Promise.all(input.targets.map(async (t) => [targetKey(t), await gatherTarget(t)] as const));
-  return new Map(results);
+  return new Map(input.targets.map((t) => [targetKey(t), gatherTarget(t)] as const));
 }

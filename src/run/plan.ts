@@ -8,7 +8,7 @@ import { listTargets } from '../config/targets.js';
 import type { Config, Target } from '../config/types.js';
 import { targetKey } from '../config/types.js';
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
-import { gatherEvidence } from '../evidence/gather.js';
+import { gatherEvidenceEach } from '../evidence/gather.js';
 import type { LivePorts } from '../evidence/live.js';
 import type { RegistryPorts, GitHubEvidenceReader } from '../evidence/ports.js';
 import type { EvidenceBundle, EvidenceError, TargetEvidence } from '../evidence/types.js';
@@ -88,7 +88,16 @@ export interface PlanOutcome {
   readonly evidence: ReadonlyMap<string, TargetEvidence>;
 }
 
-export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanOutcome> {
+export interface PlanOptions {
+  /**
+   * Called for each target as soon as its gates are decided (not after every target's): its
+   * result replaces the target's report. `plan` uses it to compute the read-only promotion plan per
+   * target while other targets are still being gathered. Not called with `--evidence`.
+   */
+  readonly then?: (report: TargetReport, evidence: TargetEvidence, config: Config) => Promise<TargetReport>;
+}
+
+export async function runPlan(inv: PlanInvocation, deps: RunDeps, options: PlanOptions = {}): Promise<PlanOutcome> {
   const started = Date.now();
   const { config, warnings } = readConfig(inv.configPath, deps);
   const listed = listTargets(config, { models: inv.models.length ? [...inv.models] : undefined, to: inv.to ?? undefined });
@@ -96,15 +105,17 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
   const targets = inv.shard ? shardTargets(config, listed, inv.shard) : listed;
   const gatesByTarget = new Map(targets.map((t) => [targetKey(t), gatesFor(config, t)] as const));
 
-  let evidence: ReadonlyMap<string, TargetEvidence>;
+  // Each target is judged (and, with `then`, planned) as soon as its own evidence is in: no phase
+  // waits for every target (one round per target, not one per phase).
+  let evidenceOf: ReadonlyMap<string, Promise<TargetEvidence>>;
   if (inv.evidencePath) {
     const text = deps.readFile(inv.evidencePath);
     if (text === null) throw new UsageError(`evidence file not found: ${inv.evidencePath}`);
     const bundle = parseEvidenceBundle(inv.evidencePath, text);
-    evidence = new Map(targets.map((t) => [targetKey(t), bundle.targets[targetKey(t)] ?? missingEvidence(t, inv.evidencePath!)] as const));
+    evidenceOf = new Map(targets.map((t) => [targetKey(t), Promise.resolve(bundle.targets[targetKey(t)] ?? missingEvidence(t, inv.evidencePath!))] as const));
   } else {
     deps.progress?.(`Gathering evidence for ${targets.length} target(s)…`);
-    evidence = await gatherEvidence({
+    evidenceOf = gatherEvidenceEach({
       config,
       targets,
       needs: (t: Target) => needsFor(gatesByTarget.get(targetKey(t)) ?? []),
@@ -114,25 +125,33 @@ export async function runPlan(inv: PlanInvocation, deps: RunDeps): Promise<PlanO
       now: deps.now,
     });
   }
-  if (inv.saveEvidencePath) {
-    const bundle: EvidenceBundle = { schemaVersion: 1, targets: Object.fromEntries(evidence) };
-    deps.writeFile(inv.saveEvidencePath, JSON.stringify(bundle, null, 2) + '\n');
-  }
 
-  const reports: TargetReport[] = targets.map((t) =>
+  const judge = (t: Target, found: TargetEvidence): TargetReport =>
     withGatePositions(
       evaluateTarget({
         target: t,
         gates: gatesByTarget.get(targetKey(t)) ?? [],
         waivers: config.waivers,
-        evidence: evidence.get(targetKey(t)) ?? missingEvidence(t, 'gathering'),
+        evidence: found,
         candidateSelector: config.models.get(t.model)?.candidate,
         now: deps.now,
       }),
       gatesByTarget.get(targetKey(t)) ?? [],
       config.models.get(t.model)?.position ?? null,
-    ),
+    );
+  const settled = await Promise.all(
+    targets.map(async (t) => {
+      const found = (await evidenceOf.get(targetKey(t))) ?? missingEvidence(t, 'gathering');
+      const report = judge(t, found);
+      return { found, report: options.then && !inv.evidencePath ? await options.then(report, found, config) : report };
+    }),
   );
+  const evidence: ReadonlyMap<string, TargetEvidence> = new Map(targets.map((t, i) => [targetKey(t), settled[i]!.found] as const));
+  if (inv.saveEvidencePath) {
+    const bundle: EvidenceBundle = { schemaVersion: 1, targets: Object.fromEntries(evidence) };
+    deps.writeFile(inv.saveEvidencePath, JSON.stringify(bundle, null, 2) + '\n');
+  }
+  const reports: TargetReport[] = settled.map((s) => s.report);
   const requests = deps.requests?.();
   const result = resultDocument({
     command: 'plan',

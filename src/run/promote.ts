@@ -199,11 +199,22 @@ const withoutPlan = (t: TargetReport): TargetReport => {
   return rest;
 };
 
-/** `plan` as the CLI and the action run it: the gates, then each passing target's exact promotion plan (read-only). */
+/**
+ * `plan` as the CLI runs it: the gates, then each passing target's exact promotion plan
+ * (read-only), each target's plan started as soon as its own gates are decided.
+ */
 export async function planWithPromotionPlans(inv: PlanInvocation, deps: PromoteDeps): Promise<ResultDocument> {
-  const { result, evidence } = await runPlan(inv, deps);
-  return withPromotionPlans(inv, result, evidence, deps);
+  const { result } = await runPlan(inv, deps, { then: previewEach(inv, deps) });
+  return result;
 }
+
+/** runPlan's `then`: the read-only promotion plan of one judged target (blocked: none). */
+export const previewEach =
+  (inv: Pick<PlanInvocation, 'failOn'>, deps: Omit<PromoteDeps, 'portsFor' | 'github'>) =>
+  async (report: TargetReport, evidence: TargetEvidence, config: Config): Promise<TargetReport> => {
+    const [planned] = await attachPromotionPlans(config, [report], new Map([[targetKey(report), evidence]]), { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
+    return planned!.plan?.status === 'blocked' ? withoutPlan(planned!) : planned!;
+  };
 
 /**
  * For each target report, the promotion plan (`plan` field): blocked targets get a `blocked`

@@ -20,7 +20,15 @@ import { fileAccess, type CliIO } from './io.js';
 import { connect, type ConnectedRegistry } from './registries.js';
 
 /** Plan, promote and rollback dependencies over the real adapters. */
-export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger; readonly timeouts?: Timeouts } = {}): PromoteDeps {
+export function liveDeps(
+  io: CliIO,
+  options: {
+    readonly ledger?: RequestLedger;
+    readonly timeouts?: Timeouts;
+    /** A read-only command (`plan`): identical reads are made once per run (the HTTP client's read memo). */
+    readonly readOnly?: boolean;
+  } = {},
+): PromoteDeps {
   const ledger = options.ledger ?? createRequestLedger();
   const clients = new Map<string, HttpClient>();
   const shared = new Map<string, unknown>();
@@ -62,10 +70,11 @@ export function liveDeps(io: CliIO, options: { readonly ledger?: RequestLedger; 
         env: io.env,
         clock,
         registryId,
+        ...(options.readOnly ? { readOnly: true } : {}),
         http: (clientKey, baseUrl, auth) => {
           let client = clients.get(clientKey);
           if (!client) {
-            client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...http, onRetry, deadline: () => deadlineAt });
+            client = createHttpClient({ baseUrl, auth: auth(), env: io.env, ledger, ...http, onRetry, deadline: () => deadlineAt, ...(options.readOnly ? { readMemo: true } : {}) });
             clients.set(clientKey, client);
           }
           return client;

@@ -12,12 +12,15 @@ import type { RegistryPorts } from '../evidence/ports.js';
 import { databricksAuthFromEnv, mlflowAuthFromEnv, type NamedAuthProvider } from '../platform/http/auth.js';
 import type { HttpClient } from '../platform/http/types.js';
 import { createMlflowPorts } from '../platform/mlflow/adapter.js';
+import { createMlflowBatchReader } from '../platform/mlflow/batch.js';
+import { createMlflowRunBatch } from '../platform/mlflow/runs-batch.js';
 import { createMlflowArtifactTransfer, createMlflowPromotionRegistry } from '../platform/mlflow/writer.js';
 import { createMonitoringClient } from '../platform/monitoring/client.js';
 import { createServingClient } from '../platform/serving/client.js';
 import { createLivePorts } from '../platform/serving/live.js';
 import { createSqlClient } from '../platform/sql/client.js';
 import { createUnityCatalogPorts } from '../platform/unity-catalog/adapter.js';
+import { createUcReadShare } from '../platform/unity-catalog/read-share.js';
 import { readInputExample } from '../platform/unity-catalog/input-example.js';
 import { createUcArtifactStaging, createUnityCatalogArtifactTransfer, createUnityCatalogPromotionRegistry } from '../platform/unity-catalog/writer.js';
 import { createUnityCatalogPermissions } from '../platform/unity-catalog/permissions.js';
@@ -55,6 +58,8 @@ export interface ConnectContext {
   readonly shared: <T>(key: string, make: () => T) => T;
   /** The registry id of an environment (how plans name it). */
   readonly registryId: string;
+  /** A read-only run (`plan`): the promotion side may answer its reads from what gathering read. */
+  readonly readOnly?: boolean;
 }
 
 type Connector<K extends RegistryKind> = (environment: EnvironmentOf<K>, ctx: ConnectContext) => ConnectedRegistry;
@@ -64,12 +69,14 @@ const trim = (url: string): string => url.replace(/\/+$/, '');
 const connectMlflow: Connector<'mlflow'> = (environment, ctx) => {
   const baseUrl = trim(environment.trackingUri);
   const http = ctx.http(`mlflow:${baseUrl}`, baseUrl, () => mlflowAuthFromEnv(ctx.env));
+  const batch = () => ctx.shared(`batch:mlflow:${baseUrl}`, () => createMlflowBatchReader({ http }));
   return {
     kind: 'mlflow',
     http,
-    // Environments on one tracking server share ports, so de-duplication spans them.
-    evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl })),
-    promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId }),
+    // Environments on one tracking server share ports, so de-duplication spans them; the batched
+    // model reads are shared too (with the preview's reads in a read-only run).
+    evidence: ctx.shared(`evidence:mlflow:${baseUrl}`, () => createMlflowPorts({ http, trackingUri: baseUrl, batch: batch(), runBatch: createMlflowRunBatch({ http }) })),
+    promotion: createMlflowPromotionRegistry({ http, registryId: ctx.registryId, ...(ctx.readOnly ? { readOnlyBatch: batch() } : {}) }),
     transferFrom: (source) => createMlflowArtifactTransfer(source.http, http),
   };
 };
@@ -84,11 +91,13 @@ const connectUnityCatalog: Connector<'databricks-uc'> = (environment, ctx) => {
   const staging = ctx.shared(`staging:${ctx.registryId}`, createUcArtifactStaging);
   const serving = createServingClient({ http, clock: ctx.clock });
   const permissions = ctx.shared(`permissions:${key}`, () => createUnityCatalogPermissions(http));
+  const share = () => ctx.shared(`uc-reads:${key}`, createUcReadShare);
   return {
     kind: 'databricks-uc',
     http,
-    evidence: ctx.shared(`evidence:${key}`, () => createUnityCatalogPorts({ http, host })),
-    promotion: createUnityCatalogPromotionRegistry({ http, registryId: ctx.registryId, staging }),
+    // In a read-only run the preview reuses the versions gathering read (one share per workspace client).
+    evidence: ctx.shared(`evidence:${key}`, () => createUnityCatalogPorts({ http, host, ...(ctx.readOnly ? { share: share() } : {}) })),
+    promotion: createUnityCatalogPromotionRegistry({ http, registryId: ctx.registryId, staging, ...(ctx.readOnly ? { readOnlyShare: share() } : {}) }),
     transferFrom: (source) => createUnityCatalogArtifactTransfer({ source: source.http, destination: http, staging }),
     endpoints: {
       serving,

@@ -41,13 +41,14 @@ describe('plan through a faulty network', () => {
     const proxy = await proxyFor();
     // Depth-2 requests (runs, MLmodels) hang in the proxy; the server goes away while they wait.
     proxy.setRules([
-      { name: 'hanging-runs', path: '/api/2.0/mlflow/runs/get', latencyMs: 30_000 },
+      { name: 'hanging-runs', path: /^\/api\/2\.0\/mlflow\/runs\/(get|search)/, latencyMs: 30_000 },
       { name: 'hanging-artifacts', path: /^\/(get-artifact|ajax-api)/, latencyMs: 30_000 },
     ]);
     const planning = runPlan(proxy.url, ALL_PASS_MODELS);
-    // The proxy records a request when it answers: wait for the 4 alias lookups (2 candidates,
-    // 2 champions), then give the client a moment to receive them and send the depth-2 requests.
-    for (let i = 0; i < 1_000 && proxy.count({ path: '/api/2.0/mlflow/registered-models/alias' }) < 4; i++) {
+    // The proxy records a request when it answers: wait for the lookups (batched: one
+    // registered-models/search and one model-versions/search for the 2 candidates and 2
+    // champions), then give the client a moment to receive them and send the depth-2 requests.
+    for (let i = 0; i < 1_000 && proxy.count({ path: '/api/2.0/mlflow/registered-models/search' }) + proxy.count({ path: '/api/2.0/mlflow/model-versions/search' }) < 2; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     await new Promise((r) => setTimeout(r, 300));
@@ -74,9 +75,10 @@ describe('plan through a faulty network', () => {
     expect(result.requests!.total).toBe(baseline.requests!.total);
   });
 
-  it('429 with Retry-After on runs/get twice: retried, succeeds, and the retries are counted', async () => {
+  it('429 with Retry-After on the run reads twice: retried, succeeds, and the retries are counted', async () => {
     const proxy = await proxyFor();
-    proxy.setRules([{ name: 'limited', path: '/api/2.0/mlflow/runs/get', times: 2, fault: { kind: 'rate-limit', retryAfter: 1 } }]);
+    // Runs are read in a batch (runs/search; runs/get is the fallback): the limit hits the batch.
+    proxy.setRules([{ name: 'limited', path: /^\/api\/2\.0\/mlflow\/runs\/(get|search)/, times: 2, fault: { kind: 'rate-limit', retryAfter: 1 } }]);
     const { code, result } = await runPlan(proxy.url, ALL_PASS_MODELS);
     expect(code).toBe(0);
     expect(outcomes(result)).toEqual(outcomes(baseline));
@@ -104,6 +106,8 @@ describe('plan through a faulty network', () => {
     const proxy = await proxyFor();
     const s8 = baseline.targets.find((t) => t.model === 's8-mlflow3')!;
     proxy.setRules([
+      // The batch (runs/search) fails too, so each run is read with runs/get: one of them fails.
+      { name: 'batch-down', path: '/api/2.0/mlflow/runs/search', fault: { kind: 'status', status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'database is locked' } } },
       { name: 'broken', path: new RegExp(`^/api/2\\.0/mlflow/runs/get\\?run_id=${s8.candidate!.runId}`), fault: { kind: 'status', status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'database is locked' } } },
     ]);
     const { result } = await runPlan(proxy.url, ALL_PASS_MODELS);
@@ -115,9 +119,9 @@ describe('plan through a faulty network', () => {
     expect(floor.message).toMatch(/HTTP 500 INTERNAL_ERROR: database is locked/);
   });
 
-  it('401 on runs/get: error of kind denied with a hint about credentials, not fail', async () => {
+  it('401 on the run reads: error of kind denied with a hint about credentials, not fail', async () => {
     const proxy = await proxyFor();
-    proxy.setRules([{ path: '/api/2.0/mlflow/runs/get', fault: { kind: 'status', status: 401, body: 'You are not authenticated.' } }]);
+    proxy.setRules([{ path: /^\/api\/2\.0\/mlflow\/runs\/(get|search)/, fault: { kind: 'status', status: 401, body: 'You are not authenticated.' } }]);
     const { code, result } = await runPlan(proxy.url, ['--model', 's1-better']);
     expect(code).toBe(3);
     const provenance = result.targets[0]!.gates.find((g) => g.id === 'gate/provenance')!;

@@ -14,7 +14,7 @@ import type { RequestLedger } from '../../src/platform/http/types.js';
 import { createMlflowPorts } from '../../src/platform/mlflow/adapter.js';
 import { liveDeps } from '../../src/wiring/live.js';
 import { freePort } from '../support/mlflow-server.js';
-import { loadIntegrationConfig, minimalRequestCount, SCENARIO_IDS, withTwin } from './helpers.js';
+import { loadIntegrationConfig, minimalBatchedRequestCount, minimalRequestCount, SCENARIO_IDS, withTwin } from './helpers.js';
 
 const url = inject('mlflowUrl');
 const manifest = inject('mlflowManifest');
@@ -88,7 +88,10 @@ describe('gatherEvidence on the seeded scenarios', () => {
 
     // s1-twin asks for exactly what s1-better asks for: the same facts, no extra request.
     expect(evidence.get('s1-twin:dev->prod')).toEqual(evidence.get('s1-better:dev->prod'));
-    expect(ledger.snapshot().total).toBe(minimalRequestCount(manifest));
+    // Batched: lookups and runs in four searches, then one read per MLmodel (it was
+    // minimalRequestCount(manifest) = 47 requests one object at a time).
+    expect(ledger.snapshot().total).toBe(minimalBatchedRequestCount(manifest));
+    expect(minimalBatchedRequestCount(manifest)).toBeLessThan(minimalRequestCount(manifest));
     expect(ledger.snapshot().retries).toBe(0);
   });
 
@@ -100,13 +103,13 @@ describe('gatherEvidence on the seeded scenarios', () => {
     expect(candidate.run).toBeUndefined();
     expect(candidate.signature).toBeUndefined();
     expect(valueOf(s1.champion)!.run).toBeUndefined();
-    // lookups only: candidate + champion per scenario, +1 for the tag selector's alias read
-    expect(ledger.snapshot().total).toBe(SCENARIO_IDS.length * 2 + 1);
+    // lookups only, batched: every model's aliases, tags and versions in one
+    // registered-models/search and one model-versions/search (one object at a time it was
+    // candidate + champion per scenario, +1 for the tag selector's alias read)
+    expect(ledger.snapshot().total).toBe(2);
     expect(Object.keys(ledger.snapshot().byEndpoint).sort()).toEqual([
-      'GET /api/2.0/mlflow/model-versions/get',
       'GET /api/2.0/mlflow/model-versions/search',
-      'GET /api/2.0/mlflow/registered-models/alias',
-      'GET /api/2.0/mlflow/registered-models/get',
+      'GET /api/2.0/mlflow/registered-models/search',
     ]);
   });
 

@@ -57,6 +57,18 @@ export const minimalRequestCount = (manifest: SeedManifest): number => {
   return total;
 };
 
+/**
+ * The same evidence with the batched reads of an MLflow server (src/platform/mlflow/batch.ts,
+ * runs-batch.ts): every model's versions and aliases in one `registered-models/search` and one
+ * `model-versions/search` (the scenarios fit one chunk of names), every run in one
+ * `experiments/search` and one `runs/search` (one chunk of run ids), then one read per MLmodel.
+ */
+export const minimalBatchedRequestCount = (manifest: SeedManifest): number => {
+  let mlmodels = 0;
+  for (const id of SCENARIO_IDS) mlmodels += manifest.scenarios[id]!.champion ? 2 : 1;
+  return 2 + 2 + mlmodels;
+};
+
 /** `mlops-gate plan --config <integration config> --format json [extra]` with MLFLOW_URL set. */
 export const runPlan = async (
   mlflowUrl: string,

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TargetReport } from '../../src/result/types.js';
 import type { SeedRef } from '../support/mlflow-server.js';
-import { minimalRequestCount, runPlan } from './helpers.js';
+import { minimalBatchedRequestCount, minimalRequestCount, runPlan } from './helpers.js';
 import type { GateReport } from '../../src/policy/types.js';
 
 const url = inject('mlflowUrl');
@@ -181,22 +181,24 @@ describe('plan --format json against the seeded MLflow server', () => {
   it('makes the minimal number of requests: each distinct one once', () => {
     const requests = outcome.result.requests!;
     const passing = outcome.result.targets.filter((t) => t.plan).length;
-    // Evidence is minimal; the promotion-plan preview of each passing target reads its destination
-    // three times: the registered model, existing copies of the candidate, and (none found) copies
-    // an earlier build made under the old identity key (src/platform/mlflow/writer.ts).
-    const minimal = minimalRequestCount(manifest) + 3 * passing;
+    // Batched reads (src/platform/mlflow/batch.ts, runs-batch.ts): every model's aliases, tags and
+    // versions in one registered-models/search and one model-versions/search, every run in one
+    // experiments/search and one runs/search, then one read per MLmodel. The promotion-plan
+    // preview of each passing target reads its destination (the registered model, existing
+    // copies, and copies under the old identity key) from the same batch: no request of its own.
+    // One object at a time this was minimalRequestCount(manifest) + 3 per preview = 56.
+    const minimal = minimalBatchedRequestCount(manifest);
     process.stderr.write(
-      `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimalRequestCount(manifest)} for evidence + ${3 * passing} for ${passing} plan previews)\n`,
+      `[plan] ${requests.total} requests for ${outcome.result.targets.length} targets (minimal ${minimal}, batched; ${minimalRequestCount(manifest) + 3 * passing} one object at a time)\n`,
     );
     expect(passing).toBe(3);
     expect(requests.total).toBe(minimal);
     expect(requests.retries).toBe(0);
     expect(requests.byEndpoint).toEqual({
-      'GET /api/2.0/mlflow/registered-models/alias': 13, // 6 alias candidates + 7 champion lookups
-      'GET /api/2.0/mlflow/model-versions/get': 1, // s3: version 1
-      'GET /api/2.0/mlflow/registered-models/get': 2 + passing, // s2: latest; s7: aliases for the tag search; one destination read per plan preview
-      'GET /api/2.0/mlflow/model-versions/search': 1 + 2 * passing, // s7: tag selector; existing copies per plan preview, under the current and the old key
-      'GET /api/2.0/mlflow/runs/get': 15, // 8 candidates + 7 champions
+      'GET /api/2.0/mlflow/registered-models/search': 1, // every model: aliases, tags (and the preview's destination reads)
+      'GET /api/2.0/mlflow/model-versions/search': 1, // every version with its tags (s3: version 1; s7: tag selector; the preview's copies)
+      'POST /api/2.0/mlflow/experiments/search': 1, // the experiments to search runs in
+      'POST /api/2.0/mlflow/runs/search': 1, // 8 candidate + 7 champion runs
       'GET /get-artifact': 12, // runs:/ MLmodels
       'GET /ajax-api/2.0/mlflow/logged-models/{id}/artifacts/files': 3, // models:/ MLmodels (s2 candidate, s8 both)
     });

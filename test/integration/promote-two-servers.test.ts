@@ -94,7 +94,7 @@ async function promote(config: string, prodUrl: string): Promise<{ code: number;
   });
   if (!out.trim()) throw new Error(`no result (exit ${code}): ${err}`);
   const result = JSON.parse(out) as ResultDocument;
-  const writes = Object.entries(result.requests?.byEndpoint ?? {}).reduce((n, [k, c]) => n + (/^(POST|PUT|PATCH|DELETE) /.test(k) && !k.includes('/runs/search') ? c : 0), 0);
+  const writes = Object.entries(result.requests?.byEndpoint ?? {}).reduce((n, [k, c]) => n + (/^(POST|PUT|PATCH|DELETE) /.test(k) && !/\/(runs|experiments)\/search$/.test(k) ? c : 0), 0);
   return { code, result, writes, err };
 }
 

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { Pool, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ApiError } from '../../errors.js';
 import { decodeErrorBody } from './error-body.js';
+import { AimdLimiter, DEFAULT_CONCURRENCY_CEILING, DEFAULT_CONCURRENCY_INITIAL, type Signal } from './concurrency.js';
 import { endpointLabel } from './ledger.js';
 import { proxyFor, proxySettingsFromEnv, type Env, type ProxySettings } from './proxy.js';
 import { describeUrlForLog, redact, secretsInHeaders } from './redact.js';
@@ -47,8 +48,17 @@ export interface HttpClientOptions {
   readonly maxRetryAfterMs?: number;
   /** Random extra wait added to a Retry-After delay, up to this. Default 250 ms. */
   readonly retryAfterJitterMs?: number;
-  /** In-flight requests per host (origin); further requests queue FIFO. Default 8. */
+  /**
+   * Ceiling of in-flight requests per host (origin); further requests queue FIFO. The window
+   * adapts below it (AIMD, ./concurrency.ts): it starts at `initialConcurrentPerHost`, grows while
+   * the host answers and halves on 429, 503, 504 or a timeout. Default 64
+   * (MLOPS_GATE_HTTP_MAX_CONCURRENCY).
+   */
   readonly maxConcurrentPerHost?: number;
+  /** The window at start, at most the ceiling. Default 8. */
+  readonly initialConcurrentPerHost?: number;
+  /** Told each host's limiter when it is made (benchmarks and tests read its window). */
+  readonly onLimiter?: (origin: string, limiter: AimdLimiter) => void;
   /** Largest JSON/text response body accepted, bytes (default 64 MiB); a larger one fails the request. */
   readonly maxResponseBytes?: number;
   /** Largest binary response body accepted, bytes (default 2 GiB). */
@@ -61,6 +71,13 @@ export interface HttpClientOptions {
   readonly secrets?: readonly string[];
   /** Random source for jitter, [0, 1). Injected by tests that want determinism. */
   readonly random?: () => number;
+  /**
+   * Read memo for a read-only command (`plan`): an identical GET (same URL, same response type and
+   * limit) is sent once per client and its answer shared, so the promotion preview reuses what
+   * gathering read. Any other method empties the memo first: nothing read before a write is reused
+   * after it. Off by default (promote and rollback re-read on purpose).
+   */
+  readonly readMemo?: boolean;
 }
 
 export interface RetryNotice {
@@ -90,7 +107,8 @@ const DEFAULTS = {
   backoffMaxMs: 10_000,
   maxRetryAfterMs: 60_000,
   retryAfterJitterMs: 250,
-  maxConcurrentPerHost: 8,
+  maxConcurrentPerHost: DEFAULT_CONCURRENCY_CEILING,
+  initialConcurrentPerHost: DEFAULT_CONCURRENCY_INITIAL,
   /** JSON and text answers: a registry never sends more; anything larger is refused, not buffered. */
   maxResponseBytes: 64 * 1024 * 1024,
   /** Binary downloads (model files), held in memory. */
@@ -101,6 +119,8 @@ const DEFAULTS = {
 const IDEMPOTENT_BY_DEFAULT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 /** The server did not process the request: safe to retry whatever the method. */
 const ALWAYS_RETRY = new Set([429, 503]);
+/** The host says it is overloaded: the concurrency window shrinks (./concurrency.ts). */
+const OVERLOAD = new Set([429, 503, 504]);
 /** May have been processed: only retried for idempotent requests. */
 const RETRY_IF_IDEMPOTENT = new Set([500, 502, 504]);
 
@@ -130,25 +150,6 @@ type StreamAttempt =
       readonly stop: () => void;
       readonly controller: AbortController;
     };
-
-/** Fair FIFO queue bounding in-flight work. */
-class Slots {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
-  async acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active += 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next in line
-    else this.active -= 1;
-  }
-}
 
 /** Drops an answer's body unread (its abort error is expected, not an uncaught one). */
 const discard = (body: Readable): void => {
@@ -227,7 +228,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
   const proxySettings: ProxySettings = proxySettingsFromEnv(options.env ?? {});
   const random = options.random ?? Math.random;
   const dispatchers = new Map<string, Dispatcher>();
-  const slots = new Map<string, Slots>();
+  const slots = new Map<string, AimdLimiter>();
   const knownSecrets = new Set<string>(options.secrets ?? []);
   for (const secret of knownSecrets) registerSecret(secret);
   for (const proxy of [proxySettings.httpProxy, proxySettings.httpsProxy]) {
@@ -263,11 +264,12 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     return at === null ? null : at - Date.now();
   };
 
-  const slotsFor = (url: URL): Slots => {
+  const slotsFor = (url: URL): AimdLimiter => {
     let s = slots.get(url.origin);
     if (!s) {
-      s = new Slots(cfg.maxConcurrentPerHost);
+      s = new AimdLimiter({ ceiling: cfg.maxConcurrentPerHost, initial: Math.min(cfg.initialConcurrentPerHost, cfg.maxConcurrentPerHost) });
       slots.set(url.origin, s);
+      options.onLimiter?.(url.origin, s);
     }
     return s;
   };
@@ -327,7 +329,24 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     return JSON.parse(text) as unknown;
   };
 
-  const request = async <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
+  const memo = new Map<string, Promise<HttpResponse<unknown>>>();
+  const request = <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
+    if (!options.readMemo) return send<T>(req);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      if (!req.read) memo.clear();
+      return send<T>(req);
+    }
+    const url = buildUrl(base, req.path, req.query);
+    const key = `${req.method} ${url.href} ${req.responseType ?? 'json'} ${req.maxResponseBytes ?? ''} ${JSON.stringify(req.headers ?? {})}`;
+    let answer = memo.get(key);
+    if (!answer) {
+      answer = send<T>(req);
+      memo.set(key, answer);
+    }
+    return answer as Promise<HttpResponse<T>>;
+  };
+
+  const send = async <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
     const url = buildUrl(base, req.path, req.query);
     const method = req.method;
     const idempotent = req.idempotent ?? IDEMPOTENT_BY_DEFAULT.has(method);
@@ -370,14 +389,24 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
       };
 
       const hostSlots = slotsFor(url);
-      await hostSlots.acquire();
+      const ticket = await hostSlots.acquire();
       const t0 = performance.now();
-      let outcome: AttemptOutcome;
+      let outcome: AttemptOutcome | undefined;
       try {
         log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
         outcome = await attemptOnce(url, req, headers, payload);
       } finally {
-        hostSlots.release();
+        const signal: Signal = !outcome
+          ? 'neutral'
+          : outcome.type === 'response'
+            ? OVERLOAD.has(outcome.status)
+              ? 'overload'
+              : 'ok'
+            : outcome.type === 'failure' && outcome.kind === 'timeout'
+              ? 'overload'
+              : 'neutral';
+        const retryAfter = outcome?.type === 'response' && ALWAYS_RETRY.has(outcome.status) ? parseRetryAfter(outcome.headers['retry-after'], Date.now()) : null;
+        hostSlots.release(ticket, signal, retryAfter === null ? null : Math.min(retryAfter, cfg.maxRetryAfterMs));
       }
       const ms = performance.now() - t0;
       options.ledger?.record({
@@ -568,15 +597,27 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
         ...authHeaders,
       };
       const hostSlots = slotsFor(url);
-      await hostSlots.acquire();
+      const ticket = await hostSlots.acquire();
       const t0 = performance.now();
-      let outcome: StreamAttempt;
+      let outcome: StreamAttempt | undefined;
       try {
         log(`http → ${method} ${describeUrlForLog(url)} (stream, attempt ${attempt}/${cfg.maxAttempts})`);
         outcome = await attemptStream(url, req, headers, idleMs);
       } finally {
         // The slot bounds requests being sent and answered; a body being read holds a pool connection.
-        hostSlots.release();
+        // Overload answers and timeouts shrink the host's window as for buffered requests.
+        const status = outcome && outcome.type !== 'failure' ? outcome.status : null;
+        const signal: Signal = !outcome
+          ? 'neutral'
+          : status !== null
+            ? OVERLOAD.has(status)
+              ? 'overload'
+              : 'ok'
+            : outcome.type === 'failure' && outcome.kind === 'timeout'
+              ? 'overload'
+              : 'neutral';
+        const retryAfter = outcome && outcome.type !== 'failure' && status !== null && ALWAYS_RETRY.has(status) ? parseRetryAfter(outcome.headers['retry-after'], Date.now()) : null;
+        hostSlots.release(ticket, signal, retryAfter === null ? null : Math.min(retryAfter, cfg.maxRetryAfterMs));
       }
       if (outcome.type === 'stream') {
         const ok = outcome;

@@ -18,6 +18,11 @@ export interface HttpRequest {
    * did not process the request).
    */
   readonly idempotent?: boolean;
+  /**
+   * A POST that only reads (a search): it does not empty the client's read memo as a write does.
+   * Its answer is not memoised (only GET and HEAD are).
+   */
+  readonly read?: boolean;
   /** Label for request accounting; defaults to `METHOD path` with ids elided. */
   readonly endpoint?: string;
   /** Per-request timeout override, ms. */

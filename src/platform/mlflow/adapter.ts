@@ -6,6 +6,8 @@ import { ApiError, hasErrorCode, nullOnErrorCode } from '../../errors.js';
 import { REQUIREMENTS_MAX_BYTES, type ArtifactReader, type RegistryPorts, type RegistryReader, type RunReader } from '../../evidence/ports.js';
 import type { ModelSignature, RequirementsFile, RunInfo, VersionInfo } from '../../evidence/types.js';
 import type { HttpClient } from '../http/types.js';
+import type { MlflowBatchReader, MlflowModelSnapshot } from './batch.js';
+import type { MlflowRunBatch } from './runs-batch.js';
 import { signatureFromMlmodel } from './mlmodel.js';
 import {
   aliasesByVersion,
@@ -28,6 +30,10 @@ export interface MlflowAdapterOptions {
   readonly trackingUri?: string;
   /** `max_results` per `model-versions/search` page. Default 200. */
   readonly pageSize?: number;
+  /** Batched model reads (src/platform/mlflow/batch.ts); without it every object is read on its own. */
+  readonly batch?: MlflowBatchReader;
+  /** Batched run reads (src/platform/mlflow/runs-batch.ts); without it every run is read with runs/get. */
+  readonly runBatch?: MlflowRunBatch;
 }
 
 const API = '/api/2.0/mlflow';
@@ -63,13 +69,34 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
       { filter, order_by: 'version_number DESC', max_results: maxResults, page_token: pageToken },
     );
 
+  /** The batch's answer for `name`: a snapshot, null (no such model) or undefined (read it per object). */
+  const batched = async (name: string): Promise<MlflowModelSnapshot | null | undefined> => (options.batch ? options.batch.snapshot(name) : undefined);
+  const fromSnapshot = (snap: MlflowModelSnapshot, version: string | undefined): VersionInfo | null | undefined => {
+    if (version === undefined) return null;
+    const wire = snap.versions.find((v) => String(v.version) === version);
+    // An alias naming a version the search did not list (deleted meanwhile): ask the server.
+    if (!wire) return undefined;
+    return toVersionInfo(wire, trackingUri, aliasesByVersion(snap.model).get(version) ?? []);
+  };
+
   const registry: RegistryReader = {
     async getVersion(name, version) {
+      const snap = await batched(name);
+      if (snap === null) return null;
+      const found = snap ? fromSnapshot(snap, snap.versions.some((v) => String(v.version) === version) ? version : undefined) : undefined;
+      if (found !== undefined) return found;
       const body = await orNull(getJson<{ model_version?: WireModelVersion }>('/model-versions/get', { name, version }));
       return body ? toVersionInfo(body.model_version, trackingUri) : null;
     },
 
     async getVersionByAlias(name, alias) {
+      const snap = await batched(name);
+      if (snap === null) return null;
+      if (snap) {
+        const pointed = (snap.model.aliases ?? []).find((a) => a.alias === alias)?.version;
+        const found = fromSnapshot(snap, pointed === undefined ? undefined : String(pointed));
+        if (found !== undefined) return found;
+      }
       try {
         const body = await getJson<{ model_version?: WireModelVersion }>('/registered-models/alias', { name, alias });
         return toVersionInfo(body.model_version, trackingUri);
@@ -82,14 +109,24 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
     // One request: registered-models/get carries the latest version of each stage (the max of those
     // is the latest overall) and every alias, which model-versions/search does not return on OSS.
     async modelExists(name) {
+      const snap = await batched(name);
+      if (snap !== undefined) return snap !== null;
       return (await getRegisteredModel(name)) !== null;
     },
     async getModelTags(name) {
-      const model = await getRegisteredModel(name);
+      const snap = await batched(name);
+      const model = snap !== undefined ? snap?.model ?? null : await getRegisteredModel(name);
       if (!model) throw Object.assign(new RegistryAnswerError(`registered model "${name}" does not exist`), { evidenceKind: 'not_found' as const });
       return tagsToRecord(model.tags);
     },
     async getLatestVersion(name) {
+      const snap = await batched(name);
+      if (snap === null) return null;
+      if (snap) {
+        const newest = snap.versions[snap.versions.length - 1];
+        const found = newest ? fromSnapshot(snap, String(newest.version)) : null;
+        if (found !== undefined) return found;
+      }
       const model = await getRegisteredModel(name);
       if (!model) return null;
       const latest = [...(model.latest_versions ?? [])].sort((a, b) => Number(b.version) - Number(a.version))[0];
@@ -102,6 +139,16 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
     },
 
     async searchVersionsByTags(name, tags) {
+      const snap = await batched(name);
+      if (snap === null) return [];
+      if (snap) {
+        const wanted = Object.entries(tags);
+        const aliases = aliasesByVersion(snap.model);
+        return snap.versions
+          .filter((v) => wanted.every(([k, value]) => (v.tags ?? []).some((t) => t.key === k && t.value === value)))
+          .map((v) => toVersionInfo(v, trackingUri, aliases.get(String(v.version)) ?? []))
+          .sort((a, b) => Number(b.version) - Number(a.version));
+      }
       const clauses = [`name=${filterLiteral(name)}`, ...Object.entries(tags).map(([k, v]) => `${filterTagKey(k)}=${filterLiteral(v)}`)];
       const filter = clauses.join(' AND ');
       // Aliases come from the registered model (search omits them); fetched alongside page one.
@@ -128,6 +175,8 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
 
   const runs: RunReader = {
     async getRun(runId): Promise<RunInfo | null> {
+      const searched = options.runBatch ? await options.runBatch.run(runId) : undefined;
+      if (searched) return toRunInfo(searched, trackingUri);
       const body = await orNull(getJson<{ run?: WireRun }>('/runs/get', { run_id: runId }));
       return body ? toRunInfo(body.run, trackingUri) : null;
     },

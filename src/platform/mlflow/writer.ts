@@ -14,7 +14,8 @@ import { COPY_IDENTITY_KEY, LEGACY_COPY_IDENTITY_KEY } from '../../registry/jour
 
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
-import { filterLiteral, filterTagKey, observedVersionFromWire, tagsToRecord, type WireModelVersion, type WireRegisteredModel } from './wire.js';
+import type { MlflowBatchReader, MlflowModelSnapshot } from './batch.js';
+import { aliasesByVersion, filterLiteral, filterTagKey, observedVersionFromWire, tagsToRecord, type WireModelVersion, type WireRegisteredModel } from './wire.js';
 import type { ObservedVersion } from '../../registry/types.js';
 import type { SourceVersion } from '../../registry/types.js';
 
@@ -29,6 +30,11 @@ export interface MlflowWriterOptions {
   readonly http: HttpClient;
   /** The registry id the plan uses for this server (tracking URI without credentials). */
   readonly registryId: string;
+  /**
+   * Read-only runs only (the `plan` preview): reads answered from the batch gathering already made
+   * (src/platform/mlflow/batch.ts). Never passed to a run that writes: a snapshot is not re-read.
+   */
+  readonly readOnlyBatch?: MlflowBatchReader;
 }
 
 export function createMlflowPromotionRegistry(options: MlflowWriterOptions): PromotionRegistry {
@@ -55,10 +61,25 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     return out.sort((a, b) => Number(a.version) - Number(b.version));
   };
 
+  const batch = options.readOnlyBatch;
+  const snapshotOf = async (name: string): Promise<MlflowModelSnapshot | null | undefined> => (batch ? batch.snapshot(name) : undefined);
+  const observedFrom = (snap: MlflowModelSnapshot, wanted: (v: WireModelVersion) => boolean): ObservedVersion[] => {
+    const aliases = aliasesByVersion(snap.model);
+    return snap.versions.filter(wanted).map((v) => toObserved(v, aliases.get(String(v.version)) ?? []));
+  };
+  const hasTag = (v: WireModelVersion, key: string, value: string): boolean => (v.tags ?? []).some((t) => t.key === key && t.value === value);
+
   return {
     id: options.registryId,
 
     async getModel(name): Promise<ObservedModel | null> {
+      const snap = await snapshotOf(name);
+      if (snap === null) return null;
+      if (snap) {
+        const aliases: Record<string, string> = {};
+        for (const a of snap.model.aliases ?? []) if (typeof a.alias === 'string' && a.version !== undefined) aliases[a.alias] = String(a.version);
+        return { name, aliases, tags: tagsToRecord(snap.model.tags) };
+      }
       const body = await orNull(call<{ registered_model?: WireRegisteredModel & { tags?: { key?: string; value?: string }[] } }>('GET', '/registered-models/get', { name }, true));
       const m = body?.registered_model;
       if (!m) return null;
@@ -68,11 +89,20 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
     },
 
     async getVersion(name, version) {
+      const snap = await snapshotOf(name);
+      if (snap === null) return null;
+      if (snap) return observedFrom(snap, (v) => String(v.version) === version)[0] ?? null;
       const body = await orNull(call<{ model_version?: WireModelVersion }>('GET', '/model-versions/get', { name, version }, true));
       return body?.model_version ? toObserved(body.model_version) : null;
     },
 
     async findVersionsByTag(name, key, value) {
+      const snap = await snapshotOf(name);
+      if (snap === null) return [];
+      if (snap) {
+        const found = observedFrom(snap, (v) => hasTag(v, key, value));
+        return found.length > 0 || key !== COPY_IDENTITY_KEY ? found : observedFrom(snap, (v) => hasTag(v, LEGACY_COPY_IDENTITY_KEY, value));
+      }
       const found = await searchVersions(`name=${filterLiteral(name)} AND ${filterTagKey(key)}=${filterLiteral(value)}`);
       // A copy made by an earlier version of mlops-gate carries its identity under the old key. None
       // is made with it any more, so "none" is remembered for the run (one search, not one per read).
@@ -83,7 +113,11 @@ export function createMlflowPromotionRegistry(options: MlflowWriterOptions): Pro
       return legacy;
     },
 
-    listVersions: (name) => searchVersions(`name=${filterLiteral(name)}`),
+    async listVersions(name) {
+      const snap = await snapshotOf(name);
+      if (snap === null) return [];
+      return snap ? observedFrom(snap, () => true) : searchVersions(`name=${filterLiteral(name)}`);
+    },
 
     async createModel(name) {
       try {

@@ -14,6 +14,7 @@ import type { HttpClient } from '../http/types.js';
 import { signatureFromMlmodel } from '../mlflow/mlmodel.js';
 import { tooLarge } from '../mlflow/adapter.js';
 import { RegistryAnswerError, tagsToRecord, toRunInfo, type WireRegisteredModel, type WireRun } from '../mlflow/wire.js';
+import type { UcReadShare } from './read-share.js';
 import { mapLimited, ucFilterLiteral, ucVersionFromWire, type WireUcVersion } from './wire.js';
 
 export interface UnityCatalogAdapterOptions {
@@ -22,6 +23,8 @@ export interface UnityCatalogAdapterOptions {
   readonly host?: string;
   /** `max_results` per `model-versions/search` page (UC allows up to 10000). */
   readonly pageSize?: number;
+  /** Versions read are remembered here for the promotion preview of a read-only run. */
+  readonly share?: UcReadShare;
 }
 
 const UC = '/api/2.0/mlflow/unity-catalog';
@@ -82,6 +85,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
   const getVersion = async (name: string, version: string): Promise<VersionInfo | null> => {
     try {
       const body = await getJson<{ model_version?: WireUcVersion }>(`${UC}/model-versions/get`, { name, version });
+      options.share?.remember(body.model_version);
       return toInfo(body.model_version);
     } catch (e) {
       if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;
@@ -94,7 +98,9 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
     async getVersionByAlias(name, alias) {
       try {
         const body = await getJson<{ model_version?: WireUcVersion }>(`${UC}/registered-models/alias`, { name, alias });
-        return toInfo(body.model_version);
+        const info = toInfo(body.model_version);
+        options.share?.remember(body.model_version);
+        return info;
       } catch (e) {
         // Databricks' code for a missing alias is not documented; OSS uses INVALID_PARAMETER_VALUE.
         if (hasErrorCode(e, 'RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND')) return null;

@@ -32,6 +32,7 @@ import type { ArtifactTransfer, LockRecord, ObservedModel, PromotionRegistry } f
 import { sha256Hex } from '../../util/hash.js';
 import { ARTIFACT_DIGEST_KEY, COPY_IDENTITY_KEY, artifactDigestOf, copyIdentityOf } from '../../registry/journal.js';
 
+import type { UcReadShare } from './read-share.js';
 import type { HttpClient } from '../http/types.js';
 import { mlflowProtocolCaller } from '../http/protocol.js';
 import { tagsToRecord } from '../mlflow/wire.js';
@@ -126,6 +127,8 @@ export interface UnityCatalogWriterOptions {
   readonly lockSchema?: string;
   /** Where the artifact transfer leaves files read from another workspace. */
   readonly staging?: UcArtifactStaging;
+  /** Read-only runs only (the `plan` preview): versions gathering already read are not read again. */
+  readonly readOnlyShare?: UcReadShare;
 }
 
 export const LOCK_MODEL_PREFIX = 'mlops_gate_lock_';
@@ -189,6 +192,12 @@ export function createUnityCatalogPromotionRegistry(options: UnityCatalogWriterO
   const knownIdentity = (name: string, version: string): string | null | undefined => identityCache.get(name.toLowerCase())?.get(version);
 
   const getObserved = async (name: string, version: string): Promise<ObservedVersion | null> => {
+    const known = options.readOnlyShare?.recall(name, version);
+    if (known) {
+      const v = toObserved(known);
+      rememberIdentity(v);
+      return v;
+    }
     const body = await orNull(call<{ model_version?: WireUcVersion }>('GET', '/model-versions/get', { name, version }, true));
     if (!body?.model_version) return null;
     const v = toObserved(body.model_version);
