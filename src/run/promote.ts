@@ -213,7 +213,9 @@ export const previewEach =
   (inv: Pick<PlanInvocation, 'failOn'>, deps: Omit<PromoteDeps, 'portsFor' | 'github'>) =>
   async (report: TargetReport, evidence: TargetEvidence, config: Config): Promise<TargetReport> => {
     const [planned] = await attachPromotionPlans(config, [report], new Map([[targetKey(report), evidence]]), { dryRun: true, expectPlan: null, failOn: inv.failOn }, deps);
-    return planned!.plan?.status === 'blocked' ? withoutPlan(planned!) : planned!;
+    // The permission preflight, as in withPromotionPlans: what the plan needs that the principal lacks blocks it now.
+    const checked = await withPreflight(config, planned!, deps);
+    return checked.plan?.status === 'blocked' ? withoutPlan(checked) : checked;
   };
 
 /**
