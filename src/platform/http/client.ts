@@ -72,9 +72,9 @@ export interface HttpClientOptions {
   /** Random source for jitter, [0, 1). Injected by tests that want determinism. */
   readonly random?: () => number;
   /**
-   * Read memo for a read-only command (`plan`): an identical GET (same URL, same response type and
-   * limit) is sent once per client and its answer shared, so the promotion preview reuses what
-   * gathering read. Any other method empties the memo first: nothing read before a write is reused
+   * Read memo for a read-only command (`plan`): an identical GET marked `memo` (a registry object;
+   * same URL, same response type and limit) is sent once per client and its answer shared, so the
+   * promotion preview reuses what gathering read; polls are never marked. Any other method empties the memo first: nothing read before a write is reused
    * after it. Off by default (promote and rollback re-read on purpose).
    */
   readonly readMemo?: boolean;
@@ -336,6 +336,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
       if (!req.read) memo.clear();
       return send<T>(req);
     }
+    if (!req.memo) return send<T>(req);
     const url = buildUrl(base, req.path, req.query);
     const key = `${req.method} ${url.href} ${req.responseType ?? 'json'} ${req.maxResponseBytes ?? ''} ${JSON.stringify(req.headers ?? {})}`;
     let answer = memo.get(key);

@@ -12,7 +12,7 @@ export const mlflowProtocolCaller =
     const endpoint = `${method} ${prefix}${path}`;
     const req =
       method === 'GET'
-        ? { method, path: `${prefix}${path}`, query: payload as Record<string, string | number | undefined>, endpoint }
+        ? { method, path: `${prefix}${path}`, query: payload as Record<string, string | number | undefined>, endpoint, memo: true }
         : { method, path: `${prefix}${path}`, body: payload, idempotent, endpoint };
     return (await http.request<T>(req)).body;
   };

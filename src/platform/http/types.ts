@@ -19,6 +19,12 @@ export interface HttpRequest {
    */
   readonly idempotent?: boolean;
   /**
+   * A read of a registry object (not a poll of something that changes while we wait): in a
+   * read-only run an identical request is answered from the client's read memo. Polls (SQL
+   * statements, serving endpoints) leave it unset and are always sent.
+   */
+  readonly memo?: boolean;
+  /**
    * A POST that only reads (a search): it does not empty the client's read memo as a write does.
    * Its answer is not memoised (only GET and HEAD are).
    */

@@ -52,7 +52,7 @@ export const createMlflowPorts = (options: MlflowAdapterOptions): RegistryPorts 
   const pageSize = options.pageSize ?? 200;
 
   const getJson = async <T>(path: string, query: Record<string, string | number | undefined>): Promise<T> =>
-    (await http.request<T>({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}` })).body;
+    (await http.request<T>({ method: 'GET', path: `${API}${path}`, query, endpoint: `GET ${API}${path}`, memo: true })).body;
 
   const getRegisteredModel = (name: string): Promise<WireRegisteredModel | null> =>
     orNull(

@@ -46,7 +46,7 @@ export const createUnityCatalogPorts = (options: UnityCatalogAdapterOptions): Re
   const pageSize = options.pageSize ?? 1000;
 
   const getJson = async <T>(path: string, query: Record<string, string | number | undefined>, endpoint = `GET ${path}`): Promise<T> =>
-    (await http.request<T>({ method: 'GET', path, query, endpoint })).body;
+    (await http.request<T>({ method: 'GET', path, query, endpoint, memo: true })).body;
 
   const toInfo = (wire: WireUcVersion | undefined): VersionInfo => {
     const { statusMessage: _statusMessage, ...info } = ucVersionFromWire(wire);
