@@ -331,7 +331,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
 
   const memo = new Map<string, Promise<HttpResponse<unknown>>>();
   const request = <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
-    if (!options.readMemo || req.fresh) return send<T>(req);
+    if (!options.readMemo) return send<T>(req);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       if (!req.read) memo.clear();
       return send<T>(req);

@@ -29,8 +29,6 @@ export interface HttpRequest {
    * Its answer is not memoised (only GET and HEAD are).
    */
   readonly read?: boolean;
-  /** A poll (a statement's or an operation's state): always sent, never answered from the read memo. */
-  readonly fresh?: boolean;
   /** Label for request accounting; defaults to `METHOD path` with ids elided. */
   readonly endpoint?: string;
   /** Per-request timeout override, ms. */

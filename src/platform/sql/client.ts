@@ -60,7 +60,7 @@ export function createSqlClient(options: SqlClientOptions): SqlPort & { readonly
   let statements = 0;
 
   const get = async (id: string): Promise<WireStatementResponse> =>
-    (await http.request<WireStatementResponse>({ method: 'GET', path: `/api/2.0/sql/statements/${encodeURIComponent(id)}`, endpoint: 'GET /api/2.0/sql/statements/{statement_id}', fresh: true })).body;
+    (await http.request<WireStatementResponse>({ method: 'GET', path: `/api/2.0/sql/statements/${encodeURIComponent(id)}`, endpoint: 'GET /api/2.0/sql/statements/{statement_id}' })).body;
 
   const cancel = async (id: string): Promise<void> => {
     try {

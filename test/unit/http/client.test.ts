@@ -353,17 +353,3 @@ describe('401 with a token provider', () => {
   });
 });
 
-describe('the read memo of a read-only run', () => {
-  it('sends an identical GET once, a poll (fresh) every time, and forgets everything after a write', async () => {
-    let hits = 0;
-    const server = await serve((req, res) => sendJson(res, 200, { n: ++hits, method: req.method }));
-    const c = client(server.url, { readMemo: true });
-    const get = async (fresh = false) => ((await c.request<{ n: number }>({ method: 'GET', path: '/state', ...(fresh ? { fresh: true } : {}) })).body.n);
-    expect([await get(), await get()]).toEqual([1, 1]);
-    expect([await get(true), await get(true)]).toEqual([2, 3]);
-    await c.request({ method: 'POST', path: '/search', body: {}, read: true });
-    expect(await get()).toBe(1);
-    await c.request({ method: 'POST', path: '/write', body: {} });
-    expect(await get()).toBe(6);
-  });
-});
