@@ -20,6 +20,17 @@ export const repoPath = (p: string): string | null => {
 };
 
 /** The file at `ref`, or null when it does not exist there. */
+/** A contents-API failure other than 404, as a typed error naming the path and commit. */
+const contentsError = (verb: 'read' | 'list', path: string, ref: string, e: unknown): ApiError =>
+  new ApiError(`GitHub: cannot ${verb} ${path} at ${ref.slice(0, 12)}: ${describeError(e)}`, {
+    errorCode: null,
+    status: statusOf(e),
+    method: 'GET',
+    url: `contents/${path}`,
+    kind: statusOf(e) === null ? 'transport' : 'http',
+    attempts: 1,
+  });
+
 export async function readFileAtRef(github: GitHub, repo: RepoRef, path: string, ref: string): Promise<string | null> {
   try {
     const { data } = await github.rest.repos.getContent({ owner: repo.owner, repo: repo.repo, path, ref, mediaType: { format: 'raw' } });
@@ -27,14 +38,7 @@ export async function readFileAtRef(github: GitHub, repo: RepoRef, path: string,
     return typeof data === 'string' ? data : null;
   } catch (e) {
     if (statusOf(e) === 404) return null;
-    throw new ApiError(`GitHub: cannot read ${path} at ${ref.slice(0, 12)}: ${describeError(e)}`, {
-      errorCode: null,
-      status: statusOf(e),
-      method: 'GET',
-      url: `contents/${path}`,
-      kind: statusOf(e) === null ? 'transport' : 'http',
-      attempts: 1,
-    });
+    throw contentsError('read', path, ref, e);
   }
 }
 
@@ -45,14 +49,7 @@ export async function listDirAtRef(github: GitHub, repo: RepoRef, path: string, 
     return Array.isArray(data) ? data.map((e) => ({ name: e.name, dir: e.type === 'dir' })) : null;
   } catch (e) {
     if (statusOf(e) === 404) return null;
-    throw new ApiError(`GitHub: cannot list ${path} at ${ref.slice(0, 12)}: ${describeError(e)}`, {
-      errorCode: null,
-      status: statusOf(e),
-      method: 'GET',
-      url: `contents/${path}`,
-      kind: statusOf(e) === null ? 'transport' : 'http',
-      attempts: 1,
-    });
+    throw contentsError('list', path, ref, e);
   }
 }
 

@@ -329,6 +329,17 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     return JSON.parse(text) as unknown;
   };
 
+  /** The command's overall deadline passed before a request (or its next attempt) could be sent. */
+  const deadlinePassed = (where: string, method: HttpMethod, url: string, attempts: number): ApiError =>
+    new ApiError(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
+      errorCode: null,
+      status: null,
+      method,
+      url,
+      kind: 'timeout',
+      attempts,
+    });
+
   const memo = new Map<string, Promise<HttpResponse<unknown>>>();
   const request = <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
     if (!options.readMemo) return send<T>(req);
@@ -363,16 +374,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     for (;;) {
       attempt += 1;
       const left = commandRemainingMs();
-      if (left !== null && left <= 0) {
-        throw new ApiError(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
-          errorCode: null,
-          status: null,
-          method,
-          url: errorUrl,
-          kind: 'timeout',
-          attempts: attempt - 1,
-        });
-      }
+      if (left !== null && left <= 0) throw deadlinePassed(where, method, errorUrl, attempt - 1);
       // Credentials go only to the base URL's origin, never to an absolute URL elsewhere
       // (e.g. a presigned artifact URL on cloud storage).
       const authHeaders = options.auth && url.origin === base.origin ? await options.auth.headers() : {};
@@ -574,16 +576,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
     for (;;) {
       attempt += 1;
       const left = commandRemainingMs();
-      if (left !== null && left <= 0) {
-        throw new ApiError(scrub(`${where}: not sent: the command's deadline has passed (raise it with --deadline or MLOPS_GATE_DEADLINE_SECONDS)`), {
-          errorCode: null,
-          status: null,
-          method,
-          url: errorUrl,
-          kind: 'timeout',
-          attempts: attempt - 1,
-        });
-      }
+      if (left !== null && left <= 0) throw deadlinePassed(where, method, errorUrl, attempt - 1);
       const authHeaders = options.auth && req.authenticate !== false && url.origin === base.origin ? await options.auth.headers() : {};
       for (const secret of secretsInHeaders(authHeaders)) {
         knownSecrets.add(secret);
