@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Pool, ProxyAgent, request as undiciRequest, type Dispatcher } from 'undici';
 import { ApiError } from '../../errors.js';
 import { decodeErrorBody } from './error-body.js';
-import { AimdLimiter, DEFAULT_CONCURRENCY_CEILING, DEFAULT_CONCURRENCY_INITIAL, type Signal } from './concurrency.js';
+import { AimdLimiter, DEFAULT_CONCURRENCY_CEILING, DEFAULT_CONCURRENCY_INITIAL, type Signal, type Ticket } from './concurrency.js';
 import { endpointLabel } from './ledger.js';
 import { proxyFor, proxySettingsFromEnv, type Env, type ProxySettings } from './proxy.js';
 import { describeUrlForLog, redact, secretsInHeaders } from './redact.js';
@@ -340,6 +340,17 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
       attempts,
     });
 
+  /**
+   * Gives a request's slot back with what its answer says of the host: an overload answer or a
+   * timeout shrinks the window (./concurrency.ts), Retry-After pauses the host, anything else grows it.
+   */
+  const releaseSlot = (limiter: AimdLimiter, ticket: Ticket, outcome: AttemptOutcome | StreamAttempt | undefined): void => {
+    const answered = outcome && outcome.type !== 'failure' && outcome.type !== 'too-large' ? outcome : null;
+    const signal: Signal = answered ? (OVERLOAD.has(answered.status) ? 'overload' : 'ok') : outcome?.type === 'failure' && outcome.kind === 'timeout' ? 'overload' : 'neutral';
+    const retryAfter = answered && ALWAYS_RETRY.has(answered.status) ? parseRetryAfter(answered.headers['retry-after'], Date.now()) : null;
+    limiter.release(ticket, signal, retryAfter === null ? null : Math.min(retryAfter, cfg.maxRetryAfterMs));
+  };
+
   const memo = new Map<string, Promise<HttpResponse<unknown>>>();
   const request = <T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> => {
     if (!options.readMemo) return send<T>(req);
@@ -399,17 +410,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
         log(`http → ${method} ${describeUrlForLog(url)} (attempt ${attempt}/${cfg.maxAttempts})`);
         outcome = await attemptOnce(url, req, headers, payload);
       } finally {
-        const signal: Signal = !outcome
-          ? 'neutral'
-          : outcome.type === 'response'
-            ? OVERLOAD.has(outcome.status)
-              ? 'overload'
-              : 'ok'
-            : outcome.type === 'failure' && outcome.kind === 'timeout'
-              ? 'overload'
-              : 'neutral';
-        const retryAfter = outcome?.type === 'response' && ALWAYS_RETRY.has(outcome.status) ? parseRetryAfter(outcome.headers['retry-after'], Date.now()) : null;
-        hostSlots.release(ticket, signal, retryAfter === null ? null : Math.min(retryAfter, cfg.maxRetryAfterMs));
+        releaseSlot(hostSlots, ticket, outcome);
       }
       const ms = performance.now() - t0;
       options.ledger?.record({
@@ -600,18 +601,7 @@ export const createHttpClient = (options: HttpClientOptions): ClosableHttpClient
       } finally {
         // The slot bounds requests being sent and answered; a body being read holds a pool connection.
         // Overload answers and timeouts shrink the host's window as for buffered requests.
-        const status = outcome && outcome.type !== 'failure' ? outcome.status : null;
-        const signal: Signal = !outcome
-          ? 'neutral'
-          : status !== null
-            ? OVERLOAD.has(status)
-              ? 'overload'
-              : 'ok'
-            : outcome.type === 'failure' && outcome.kind === 'timeout'
-              ? 'overload'
-              : 'neutral';
-        const retryAfter = outcome && outcome.type !== 'failure' && status !== null && ALWAYS_RETRY.has(status) ? parseRetryAfter(outcome.headers['retry-after'], Date.now()) : null;
-        hostSlots.release(ticket, signal, retryAfter === null ? null : Math.min(retryAfter, cfg.maxRetryAfterMs));
+        releaseSlot(hostSlots, ticket, outcome);
       }
       if (outcome.type === 'stream') {
         const ok = outcome;
